@@ -1,0 +1,81 @@
+"""Shared test helpers: a generated imitation of the site, served for real, and real crawls."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wirecrawl.testsite.generate import build_site
+from wirecrawl.testsite.model import Site
+from wirecrawl.testsite.server import SiteServer
+from wirecrawl.testsite.snapshot import write_snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CrawlResult:
+    """What a `scrapy crawl` subprocess left: its exit code, its log and the database."""
+
+    returncode: int
+    log: str
+    db_path: Path
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a query against the crawl's database, as dicts."""
+        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(row) for row in conn.execute(sql, params)]
+
+    def stat(self, name: str) -> int:
+        """A counter from the crawl's closing stats dump (0 when absent)."""
+        for line in self.log.splitlines():
+            stripped = line.strip().strip(",{}")
+            if stripped.startswith(f"'{name}':"):
+                return int(stripped.split(":", 1)[1].strip().rstrip(","))
+        return 0
+
+
+def run_crawl(
+    proxy_url: str, db_path: Path, *args: str, spider: str = "kcna", timeout: float = 120
+) -> CrawlResult:
+    """Run ``scrapy crawl`` as a user does, through ``http_proxy``, into ``db_path``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key.lower() not in {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
+    }
+    env["http_proxy"] = proxy_url
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", spider,
+        "-s", f"WIRECRAWL_DB={db_path}",
+        "-s", "DOWNLOAD_DELAY=0",
+        *args,
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    return CrawlResult(done.returncode, done.stdout + done.stderr, db_path)
+
+
+@pytest.fixture
+def small_site(tmp_path: Path) -> Site:
+    """A generated site of 40 stories in 3 categories, written as a snapshot under tmp_path."""
+    site = build_site(stories=40, categories=3, seed=11)
+    write_snapshot(site, tmp_path / "site", per_page=6)
+    return site
+
+
+@pytest.fixture
+def site_server(tmp_path: Path, small_site: Site) -> Iterator[SiteServer]:
+    """The small site, served on 127.0.0.1 as a proxy for www.kcna.kp."""
+    with SiteServer(tmp_path / "site") as server:
+        yield server

@@ -1,0 +1,192 @@
+"""Real crawls of a local imitation of www.kcna.kp with `scrapy crawl kcna`, through http_proxy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from tests.conftest import CrawlResult, run_crawl
+from wirecrawl.testsite.model import Site, Story
+from wirecrawl.testsite.server import SiteServer
+
+DATELINE = re.compile(
+    r"^(?P<place>[A-Z][\w .]*?),\s*(?P<month>[A-Z][a-z]+) (?P<day>\d+) \(KCNA\)\s*--\s*"
+)
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]  # fmt: skip
+
+
+def expected_body(story: Story) -> str:
+    """The story's text as the generator wrote it, without dateline and end mark."""
+    paragraphs = list(story.paragraphs)
+    paragraphs[0] = DATELINE.sub("", paragraphs[0])
+    paragraphs[-1] = paragraphs[-1].removesuffix("-0-").rstrip()
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def expected_dateline(story: Story) -> tuple[str | None, str | None]:
+    """(place, ISO date) of the story's dateline, from the generator's own text.
+
+    The generator dates a dateline on its listing date or a few days before it, so the year
+    is the listing's, or the one before when that would put the dateline after the listing.
+    """
+    match = DATELINE.match(story.paragraphs[0])
+    if match is None:
+        return None, None
+    month, day = MONTHS.index(match["month"]) + 1, int(match["day"])
+    year = story.published.year
+    if (month, day) > (story.published.month, story.published.day):
+        year -= 1
+    return match["place"], dt.date(year, month, day).isoformat()
+
+
+def articles(result: CrawlResult) -> dict[str, dict[str, object]]:
+    return {row["id"]: row for row in result.rows("SELECT * FROM articles")}
+
+
+def test_crawl_stores_every_story_once_with_its_fields(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    stories = sorted(small_site.stories, key=lambda s: s.id)
+    blocked, flaky = stories[0], stories[1]
+    site_server.add_fault(f"/en/article/detail/{blocked.id}", "blocked")
+    site_server.add_fault(f"/en/article/detail/{flaky.id}", "500")
+    first = small_site.categories[0].id
+    site_server.add_fault(f"/en/article/list/{first}", "drop-session", page_num=2)
+
+    result = run_crawl(site_server.proxy_url, tmp_path / "archive.db")
+
+    assert result.returncode == 0, result.log
+    stored = articles(result)
+    assert set(stored) == {s.id for s in small_site.stories} - {blocked.id}
+    names = {c.id: c.name for c in small_site.categories}
+    for story in small_site.stories:
+        if story.id == blocked.id:
+            continue
+        row = stored[story.id]
+        place, dateline_date = expected_dateline(story)
+        assert row["title"] == story.title, story.id
+        assert row["published"] == story.published.isoformat(), story.id
+        assert row["dateline_place"] == place, story.id
+        assert row["dateline_date"] == dateline_date, story.id
+        assert row["body"] == expected_body(story), story.id
+        assert row["url"] == f"http://www.kcna.kp/en/article/detail/{story.id}"
+        assert (row["source"], row["language"]) == ("kcna.kp", "en")
+        assert json.loads(str(row["categories"])) == sorted(names[c] for c in story.categories)
+        assert row["first_seen"] == row["last_seen"]
+    # The blocked page is counted, logged with its URL, and not stored.
+    assert result.stat("wirecrawl/article/blocked") == 1
+    assert (
+        f"BLOCKED: a 'Web Page Blocked' filter page answered http://www.kcna.kp/en/article/detail/{blocked.id}"
+        in result.log
+    )
+    # Every story page was fetched once, however many categories list it (the 500 retried once).
+    detail = [r for r in site_server.requests if r.path.startswith("/en/article/detail/")]
+    assert len(detail) == len(small_site.stories) + 1
+    # The failed session was renewed and its page fetched in the new session.
+    assert result.stat("wirecrawl/listing/empty_answer") == 1
+    assert "renewing the session" in result.log
+    # Everything went to the imitation through the proxy, robots.txt first.
+    assert {r.host for r in site_server.requests} == {"www.kcna.kp"}
+    assert site_server.requests[0].path == "/robots.txt"
+
+
+def test_pages_are_posted_in_the_session_of_their_own_category(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    result = run_crawl(site_server.proxy_url, tmp_path / "archive.db")
+    assert result.returncode == 0, result.log
+    posts = [r for r in site_server.requests if r.method == "POST"]
+    assert posts, "the site has more than one listing page per category"
+    sessions_by_category: dict[str, set[str | None]] = {}
+    for post in posts:
+        sessions_by_category.setdefault(post.path, set()).add(post.session)
+        assert post.session is not None
+        assert post.form["_csrf"]
+    seen: set[str | None] = set()
+    for sessions in sessions_by_category.values():
+        assert not sessions & seen, "two categories shared one cookie session"
+        seen |= sessions
+    # Every page of every category was read: each category's stories all arrived.
+    listed = {row["url"] for row in result.rows("SELECT url FROM teasers")}
+    assert len(listed) == len(small_site.stories)
+
+
+def test_unknown_categories_404_are_skipped_and_the_rest_go_on(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # By default the spider crawls all ten categories; this site has three: seven answer 404.
+    result = run_crawl(site_server.proxy_url, tmp_path / "archive.db")
+    assert result.returncode == 0
+    assert result.stat("wirecrawl/listing/failed") == 7
+    assert len(articles(result)) == len(small_site.stories)
+
+
+def test_rerun_keeps_rows_and_first_seen(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    first = articles(run_crawl(site_server.proxy_url, db))
+    second_result = run_crawl(site_server.proxy_url, db)
+    second = articles(second_result)
+    assert set(second) == set(first)
+    for key, row in second.items():
+        assert row["first_seen"] == first[key]["first_seen"]
+        assert row["body"] == first[key]["body"]
+        assert str(row["last_seen"]) >= str(first[key]["last_seen"])
+    assert second_result.rows("SELECT count(*) AS n FROM articles")[0]["n"] == len(first)
+    # Full-text search is kept in step: one hit per story for its own title's first word.
+    story = small_site.stories[-1]
+    hits = second_result.rows(
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (json.dumps(story.title),)
+    )
+    assert len(hits) >= 1
+
+
+def test_a_failed_session_is_retried_a_bounded_number_of_times(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    category = small_site.categories[0].id
+    site_server.add_fault(f"/en/article/list/{category}", *["drop-session"] * 10, page_num=2)
+    result = run_crawl(
+        site_server.proxy_url, tmp_path / "archive.db", "-a", f"categories={category}"
+    )
+    assert result.returncode == 0
+    page2 = [r for r in site_server.requests if r.method == "POST" and r.page_num == 2]
+    assert len(page2) == 4  # the first try and three new sessions
+    assert f"Gave up on category {category} at page 2" in result.log
+    assert result.stat("wirecrawl/listing/pages_failed") == 1
+
+
+def test_categories_argument_takes_names_and_ids(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    chosen = small_site.categories[1]
+    result = run_crawl(
+        site_server.proxy_url, tmp_path / "a.db", "-a", f"categories={chosen.name.upper()}"
+    )
+    assert result.returncode == 0, result.log
+    listing_paths = {r.path for r in site_server.requests if r.path.startswith("/en/article/list/")}
+    assert listing_paths == {f"/en/article/list/{chosen.id}"}
+    assert set(articles(result)) == {s.id for s in small_site.stories_in(chosen.id)}
+
+
+def test_urls_argument_crawls_given_pages_without_a_date(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    story = next(s for s in small_site.stories if DATELINE.match(s.paragraphs[0]))
+    url = f"http://www.kcna.kp/en/article/detail/{story.id}"
+    result = run_crawl(site_server.proxy_url, tmp_path / "a.db", "-a", f"urls={url}")
+    assert result.returncode == 0, result.log
+    row = articles(result)[story.id]
+    assert row["title"] == story.title
+    assert row["body"] == expected_body(story)
+    # The article page prints no date: without a listing, neither date is known.
+    assert row["published"] is None
+    assert row["dateline_date"] is None
+    assert row["dateline_place"] == expected_dateline(story)[0]
+    assert [r.path for r in site_server.requests if r.path.startswith("/en/")] == [
+        f"/en/article/detail/{story.id}"
+    ]

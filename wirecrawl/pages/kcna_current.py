@@ -1,0 +1,127 @@
+"""Page classes for www.kcna.kp in the layout it has had since July 2026.
+
+Listing: ``GET /en/article/list/<category>`` (page 1) and ``POST`` of ``#article_form`` for
+pages 2..N. Article: ``GET /en/article/detail/<id>``; it prints no date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from wirecrawl.normalise.dates import parse_kcna_date
+from wirecrawl.normalise.text import clean_text
+from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
+from wirecrawl.pages.base import Page, text_of
+
+_SCRIPT_VAR = r"var\s+{name}\s*=\s*(\d+)\s*;"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingEntry:
+    """A listing's link to a story, with the line and the date printed beside it."""
+
+    url: str
+    story_key: str
+    text: str
+    published: dt.date | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pagination:
+    """The counters the listing page carries in a script (``var page_cnt = 36;`` ...)."""
+
+    total: int
+    cur_page: int
+    per_page: int
+    page_cnt: int
+
+
+class KcnaListingPage(Page):
+    """A category listing page (page 1 from GET, later pages from the form POST)."""
+
+    def entries(self) -> list[ListingEntry]:
+        """Every story entry in page order, repeats included (the spider dedupes)."""
+        found = []
+        for block in self.selector.css("main div.article"):
+            for link in block.css("h5 a[href]"):
+                url = canonical_url(urljoin(self.url, link.attrib["href"]))
+                key = kcna_story_key(url)
+                if key is None or "/article/detail/" not in url:
+                    continue
+                # An entry can hold several <nobr> (a leader's name and the date): match the
+                # date by its pattern, not by position.
+                dates = (parse_kcna_date(t) for t in block.xpath(".//nobr//text()").getall())
+                published = next((d for d in dates if d is not None), None)
+                found.append(
+                    ListingEntry(url=url, story_key=key, text=text_of(link), published=published)
+                )
+        return found
+
+    def pagination(self) -> Pagination | None:
+        """The page counters, or None when the page carries none (not a listing)."""
+        script = "\n".join(self.selector.xpath("//script/text()").getall())
+        values = {}
+        for name in ("total", "cur_page", "per_page", "page_cnt"):
+            match = re.search(_SCRIPT_VAR.format(name=name), script)
+            if match is None:
+                return None
+            values[name] = int(match.group(1))
+        return Pagination(**values)
+
+    def form_action(self) -> str | None:
+        """Absolute URL that pages 2..N are POSTed to."""
+        action = self.selector.css("form#article_form::attr(action)").get()
+        return urljoin(self.url, action) if action else None
+
+    def form_fields(self) -> dict[str, str]:
+        """The hidden fields of ``#article_form`` (``page_num``, ``cnt_per_page``, ``_csrf``...)."""
+        fields = {}
+        for field in self.selector.css("form#article_form input[name]"):
+            fields[field.attrib["name"]] = field.attrib.get("value", "")
+        return fields
+
+    def menu_categories(self) -> dict[str, str]:
+        """Category listings linked from the page (the site's menu): id -> name."""
+        categories: dict[str, str] = {}
+        for link in self.selector.css("a[href*='/article/list/']"):
+            key = kcna_category_key(urljoin(self.url, link.attrib["href"]))
+            name = text_of(link)
+            if key and name and key not in categories:
+                categories[key] = name
+        return categories
+
+
+class KcnaArticlePage(Page):
+    """A story page: headline in ``h1.text-danger``, body in the container's own ``<p>``."""
+
+    _CONTAINER = "main > article > div.container"
+
+    def title(self) -> str:
+        """The headline; a second, empty ``h1`` may follow it, and ``<title>`` is the fallback."""
+        for heading in self.selector.css(f"{self._CONTAINER} > h1"):
+            text = text_of(heading)
+            if text:
+                return text
+        title = clean_text(self.selector.css("title::text").get(""))
+        return re.sub(r"^KCNA\s*\|\s*", "", title)
+
+    def paragraphs(self) -> list[str]:
+        """Body paragraphs: the container's direct ``<p>`` children, empty ones dropped.
+
+        A ``<p>`` nested in a ``<div>`` is a photo caption, not body.
+        """
+        texts = (text_of(p) for p in self.selector.css(f"{self._CONTAINER} > p"))
+        return [text for text in texts if text]
+
+    def gallery_url(self) -> str | None:
+        """Link to the story's photo gallery, if it has one."""
+        href = self.selector.css("a.gallery_button::attr(href)").get()
+        return urljoin(self.url, href) if href else None
+
+    def is_article(self) -> bool:
+        """True when the page has the article structure: a headline and body paragraphs."""
+        has_container = bool(self.selector.css(self._CONTAINER))
+        return has_container and bool(self.title()) and bool(self.paragraphs())
