@@ -58,7 +58,9 @@ def test_crawl_stores_every_story_once_with_its_fields(
 
     result = run_crawl(site_server.proxy_url, tmp_path / "archive.db")
 
-    assert result.returncode == 0, result.log
+    # The blocked page raises an alarm: the run exits non-zero so that cron tells a person.
+    assert result.returncode == 3, result.log
+    assert "ALARM: 1 page(s) were 'Web Page Blocked' filter pages" in result.log
     stored = articles(result)
     assert set(stored) == {s.id for s in small_site.stories} - {blocked.id}
     names = {c.id: c.name for c in small_site.categories}

@@ -60,3 +60,43 @@ class ListingEntryItem:
     """URL of the listing page the entry was seen on."""
     seen_at: dt.datetime
     """When the listing page was fetched (UTC, timezone-aware)."""
+
+
+@dataclass(kw_only=True)
+class PageItem:
+    """A story page as fetched, kept so that extraction can be re-run without the network."""
+
+    url: str
+    """Canonical URL of the page."""
+    status: int
+    """HTTP status it was answered with."""
+    body: bytes
+    """The body as received (decoded from any transfer compression)."""
+    encoding: str
+    """The character encoding Scrapy read the body with."""
+    fetched_at: dt.datetime
+    """When it was fetched (UTC, timezone-aware)."""
+
+
+@dataclass(kw_only=True)
+class StoryGoneItem:
+    """A stored story whose page now answers 404: the agency removed it."""
+
+    url: str
+    """Canonical URL that answered 404."""
+    seen_at: dt.datetime
+    """When (UTC, timezone-aware)."""
+
+
+@dataclass(kw_only=True)
+class ListingCoverageItem:
+    """How far a crawl read one category's listing, so that vanished stories can be told."""
+
+    category_id: str
+    """Hex id of the category."""
+    oldest: dt.date | None
+    """Date of the last entry read; stories after it were all on the pages read."""
+    reached_end: bool
+    """True when the listing was read to its last page."""
+    seen_at: dt.datetime
+    """When the reading ended (UTC, timezone-aware)."""

@@ -6,6 +6,9 @@ Everything here can be overridden per run with ``scrapy crawl kcna -s NAME=value
 BOT_NAME = "wirecrawl"
 SPIDER_MODULES = ["wirecrawl.spiders"]
 NEWSPIDER_MODULE = "wirecrawl.spiders"
+# Our `scrapy crawl` checks arguments and the database first, holds the archive's lock, and
+# exits non-zero on an alarm (wirecrawl/commands/crawl.py).
+COMMANDS_MODULE = "wirecrawl.commands"
 
 # Where the archive lives; one SQLite file (-s WIRECRAWL_DB=path to choose another).
 WIRECRAWL_DB = "data/wirecrawl.db"
@@ -52,6 +55,9 @@ ITEM_PIPELINES = {
     "wirecrawl.pipelines.text.BodyPipeline": 300,
     "wirecrawl.pipelines.store.SQLiteStorePipeline": 900,
 }
+
+# One `runs` row per crawl; alarms for blocked pages, total failure, nothing stored.
+EXTENSIONS = {"wirecrawl.runlog.RunLog": 500}
 
 # Timestamps and logs in UTC, text as UTF-8.
 FEED_EXPORT_ENCODING = "utf-8"

@@ -20,9 +20,7 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" (?=[,;!?)])| (?=[.:](?![^\W_]))")
 _SPACE_AFTER_OPENING_PARENTHESIS = re.compile(r"\( ")
 
-# The end mark: `-0-` closing the paragraph, not glued to a word or another dash (so `1-0-` in a
-# score is left alone), optionally followed by whitespace.
-_END_MARK = re.compile(r"(?<![\w-])-0-\s*\Z")
+_END_MARK = "-0-"
 
 
 def clean_text(text: str) -> str:
@@ -50,18 +48,39 @@ def strip_end_mark(paragraphs: list[str]) -> tuple[list[str], bool]:
     """
     result = list(paragraphs)
     removed = False
-    while True:
-        while result and not result[-1].strip():
+    while result:
+        last = result[-1]
+        if not last.strip():
             result.pop()
-        if not result:
-            break
-        match = _END_MARK.search(result[-1])
-        if match is None:
+            continue
+        end = _start_of_end_marks(last)
+        if end is None:
             break
         removed = True
-        remainder = result[-1][: match.start()].rstrip()
-        if remainder:
-            result[-1] = remainder
-        else:
-            result.pop()
+        if end:
+            result[-1] = last[:end]
+            break
+        result.pop()
     return result, removed
+
+
+def _start_of_end_marks(paragraph: str) -> int | None:
+    # Where the run of end marks (and the whitespace around them) at the end of `paragraph`
+    # starts; None when it does not end with one. Index arithmetic rather than a regex search or
+    # repeated slicing keeps a paragraph of thousands of marks linear.
+    end = len(paragraph)
+    found = False
+    while True:
+        while end and paragraph[end - 1].isspace():
+            end -= 1
+        start = end - len(_END_MARK)
+        if start < 0 or not paragraph.startswith(_END_MARK, start) or _glued(paragraph, start):
+            return end if found else None
+        end = start
+        found = True
+
+
+def _glued(paragraph: str, start: int) -> bool:
+    # A `-0-` glued to a word or another dash (`1-0-`, `--0-`) is text, not the end mark.
+    before = paragraph[start - 1] if start else " "
+    return before.isalnum() or before in "_-"

@@ -1,4 +1,4 @@
-"""The last pipeline: stories and listing entries into the SQLite archive."""
+"""The last pipeline: what the spiders found, into the SQLite archive."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from wirecrawl.items import ArticleItem, ListingEntryItem
+from wirecrawl.items import (
+    ArticleItem,
+    ListingCoverageItem,
+    ListingEntryItem,
+    PageItem,
+    StoryGoneItem,
+)
 from wirecrawl.storage import ArchiveWriter, iso_date, open_archive, timestamp
 
 # Write at least this often, so a slow live crawl (one page every 2.5 s) does not hold
@@ -18,13 +24,16 @@ FLUSH_SECONDS = 10.0
 
 
 class SQLiteStorePipeline:
-    """Stores each story as one ``articles`` row (upsert on its id) and each listing entry."""
+    """Stores stories by the identity rule (see ``wirecrawl.storage``), listing entries,
+    fetched pages and removals, and counts outcomes in ``wirecrawl/store/*``."""
 
     def __init__(self, db_path: str, stats: StatsCollector) -> None:
         self.db_path = db_path
         self.stats = stats
         self.writer: ArchiveWriter | None = None
         self._last_flush = time.monotonic()
+        self._listed_urls: set[str] = set()
+        self._coverage: list[ListingCoverageItem] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -35,9 +44,19 @@ class SQLiteStorePipeline:
         self.writer = ArchiveWriter(open_archive(self.db_path))
 
     def close_spider(self) -> None:
-        if self.writer is not None:
-            self.writer.flush()
-            self.writer.db.close()
+        if self.writer is None:
+            return
+        self.writer.flush()
+        for coverage in self._coverage:
+            self.writer.mark_vanished(
+                coverage.category_id,
+                iso_date(coverage.oldest),
+                coverage.reached_end,
+                self._listed_urls,
+                timestamp(coverage.seen_at),
+            )
+        self._count_outcomes()
+        self.writer.db.close()
 
     def process_item(self, item: Any) -> Any:
         assert self.writer is not None
@@ -45,53 +64,57 @@ class SQLiteStorePipeline:
             self._store_article(item)
         elif isinstance(item, ListingEntryItem):
             self._store_listing_entry(item)
+        elif isinstance(item, PageItem):
+            self.writer.add_page(
+                item.url, timestamp(item.fetched_at), item.status, item.body, item.encoding
+            )
+        elif isinstance(item, StoryGoneItem):
+            self.writer.mark_gone(item.url, timestamp(item.seen_at))
+        elif isinstance(item, ListingCoverageItem):
+            self._coverage.append(item)
         if time.monotonic() - self._last_flush > FLUSH_SECONDS:
             self.writer.flush()
+            self._count_outcomes()
             self._last_flush = time.monotonic()
         return item
+
+    def _count_outcomes(self) -> None:
+        assert self.writer is not None
+        for outcome, count in self.writer.outcomes.items():
+            self.stats.set_value(f"wirecrawl/store/{outcome}", count)
 
     def _store_article(self, item: ArticleItem) -> None:
         assert self.writer is not None
         if not item.title or not item.body:
             self.stats.inc_value("wirecrawl/store/incomplete")
             raise DropItem(f"story without title or body not stored: {item.url}")
-        seen = timestamp(item.fetched_at)
-        self.writer.add_article(
-            {
-                "id": item.story_key,
-                "source": item.source,
-                "language": item.language,
-                "url": item.url,
-                "title": item.title,
-                "published": iso_date(item.published),
-                "dateline": item.dateline,
-                "dateline_place": item.dateline_place,
-                "dateline_date": iso_date(item.dateline_date),
-                "agency": item.agency,
-                "body": item.body,
-                "first_seen": seen,
-                "last_seen": seen,
-            }
+        row = {column: getattr(item, column) for column in ("source", "language", "url")}
+        row.update(
+            id=item.story_key,
+            title=item.title,
+            published=iso_date(item.published),
+            dateline=item.dateline,
+            dateline_place=item.dateline_place,
+            dateline_date=iso_date(item.dateline_date),
+            agency=item.agency,
+            body=item.body,
+            seen=timestamp(item.fetched_at),
         )
-        for category_id, name in item.categories.items():
-            self.writer.add_category(item.story_key, category_id, name, seen)
-        self.stats.inc_value("wirecrawl/store/articles")
+        self.writer.add_article(row)
+        self._listed_urls.add(item.url)
 
     def _store_listing_entry(self, item: ListingEntryItem) -> None:
         assert self.writer is not None
-        seen = timestamp(item.seen_at)
-        if item.category_id is not None:
-            self.writer.add_category(
-                item.story_key, item.category_id, item.category_name or item.category_id, seen
-            )
-        self.writer.add_teaser(
+        self._listed_urls.add(item.url)
+        self.writer.add_listing_entry(
             {
                 "url": item.url,
                 "story_key": item.story_key,
                 "text": item.text,
                 "published": iso_date(item.published),
+                "category_id": item.category_id,
+                "category_name": item.category_name or item.category_id,
                 "seen_on": item.seen_on,
-                "seen_at": seen,
+                "seen": timestamp(item.seen_at),
             }
         )
-        self.stats.inc_value("wirecrawl/store/listing_entries")

@@ -3,6 +3,12 @@
     scrapy crawl kcna                                  # every category
     scrapy crawl kcna -a categories="Top News,World"   # ids or names, comma separated
     scrapy crawl kcna -a urls=http://www.kcna.kp/en/article/detail/<id>
+    scrapy crawl kcna -a recheck_days=7                # also re-read last week's stories
+
+Runs are incremental: the spider reads the archive first, stops paging a category at the
+first listing page whose stories are all stored, never fetches a stored story again (unless
+``recheck_days`` asks for it), and fetches again the stories that were listed but never
+stored (failed or blocked before). With nothing new a run costs one request per category.
 
 The spider only decides what to fetch; the page classes in ``wirecrawl.pages`` read the pages.
 """
@@ -15,12 +21,20 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.http import FormRequest, Request, Response
+from scrapy.http import FormRequest, Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from wirecrawl.items import ArticleItem, ListingEntryItem
+from wirecrawl.items import (
+    ArticleItem,
+    ListingCoverageItem,
+    ListingEntryItem,
+    PageItem,
+    StoryGoneItem,
+)
 from wirecrawl.normalise.urls import canonical_url, kcna_story_key
 from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage
+from wirecrawl.storage import CrawlState, load_crawl_state
 
 SITE = "http://www.kcna.kp"
 
@@ -68,6 +82,19 @@ def select_categories(argument: str | None, known: dict[str, str]) -> dict[str, 
     return chosen
 
 
+def parse_recheck_days(argument: str | None) -> int:
+    """``-a recheck_days=N``: a whole number of days, 0 or more; ValueError otherwise."""
+    if argument is None:
+        return 0
+    try:
+        days = int(argument)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise ValueError(f"-a recheck_days= needs a whole number of days, got {argument!r}")
+    return days
+
+
 def split_urls(argument: str) -> list[str]:
     """The pages named by ``-a urls=`` (comma separated), canonicalised; ValueError if none."""
     urls = [canonical_url(u.strip()) for u in argument.split(",") if u.strip()]
@@ -100,22 +127,68 @@ class KcnaSpider(scrapy.Spider):
     allowed_domains: ClassVar[list[str]] = ["kcna.kp"]
 
     def __init__(
-        self, categories: str | None = None, urls: str | None = None, **kwargs: Any
+        self,
+        categories: str | None = None,
+        urls: str | None = None,
+        recheck_days: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.arguments = {
+            key: value
+            for key, value in (
+                ("categories", categories),
+                ("urls", urls),
+                ("recheck_days", recheck_days),
+            )
+            if value is not None
+        }
         self.categories = select_categories(categories, CATEGORIES)
         self.crawl_all_categories = categories is None
         self.urls = split_urls(urls) if urls is not None else []
+        self.recheck_days = parse_recheck_days(recheck_days)
+        self.state = CrawlState()
         self._sessions: dict[str, int] = {}
         self._requested_stories: set[str] = set()
+        self._oldest: dict[str, dt.date] = {}
+
+    @classmethod
+    def check_arguments(
+        cls,
+        categories: str | None = None,
+        urls: str | None = None,
+        recheck_days: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Raise ValueError for bad ``-a`` values, before the crawl makes any request."""
+        select_categories(categories, CATEGORIES)
+        if urls is not None:
+            split_urls(urls)
+        parse_recheck_days(recheck_days)
 
     async def start(self) -> AsyncIterator[Any]:
-        """Article pages given with ``-a urls=``, else page 1 of every chosen category."""
-        for url in self.urls:
-            yield self.article_request(url, published=None)
-        if not self.urls:
-            for category_id in self.categories:
-                yield self.listing_request(category_id)
+        """Article pages given with ``-a urls=``; else page 1 of every chosen category, the
+        stories listed before but never stored, and those ``recheck_days`` asks for."""
+        if self.urls:
+            for url in self.urls:
+                for request in self.article_request(url, published=None, reason="asked"):
+                    yield request
+            return
+        since = utcnow() - dt.timedelta(days=self.recheck_days) if self.recheck_days else None
+        self.state = load_crawl_state(self.settings["WIRECRAWL_DB"], f"{SITE}/", since)
+        self.logger.info(
+            "Archive holds %d story URLs; %d listed stories were never stored; %d to recheck",
+            len(self.state.stored_urls),
+            len(self.state.unstored),
+            len(self.state.recheck),
+        )
+        for category_id in list(self.categories):
+            yield self.listing_request(category_id)
+        again = [(*known, "unstored") for known in self.state.unstored]
+        again += [(*known, "recheck") for known in self.state.recheck]
+        for url, published, reason in again:
+            for request in self.article_request(url, published, reason):
+                yield request
 
     # --- listings -------------------------------------------------------------------------
 
@@ -149,7 +222,7 @@ class KcnaSpider(scrapy.Spider):
         pagination = page.pagination()
         action = page.form_action()
         if page.is_blocked() or pagination is None or action is None:
-            self._count("listing/not_listing")
+            self._count("listing/blocked" if page.is_blocked() else "listing/not_listing")
             self.logger.error(
                 "Not a listing page (%s) at %s: category %s skipped this run",
                 "blocked" if page.is_blocked() else "no pagination or form",
@@ -163,8 +236,12 @@ class KcnaSpider(scrapy.Spider):
                     self.categories[key] = name
                     self.logger.info("Found category %s (%s) in the site's menu", key, name)
                     yield self.listing_request(key)
+        self._count("listing/pages_read")
         if resume_at == 2:
             yield from self.entries(page, category_id)
+            if self.only_stored(page):
+                yield self.end_of_listing(category_id, 1, reached_end=pagination.page_cnt <= 1)
+                return
         form = ListingForm(
             action=action,
             fields=page.form_fields(),
@@ -173,6 +250,8 @@ class KcnaSpider(scrapy.Spider):
         )
         if resume_at <= form.page_cnt:
             yield self.page_request(form, category_id, resume_at, renewals)
+        else:
+            yield self.end_of_listing(category_id, resume_at - 1, reached_end=True)
 
     def page_request(
         self, form: ListingForm, category_id: str, page_num: int, renewals: int
@@ -204,8 +283,13 @@ class KcnaSpider(scrapy.Spider):
         """Page 2..N of a category. No entries means the session failed: renew and retry."""
         page = KcnaListingPage(response.url, response.text)
         if page.entries():
+            self._count("listing/pages_read")
             yield from self.entries(page, category_id)
-            if page_num < form.page_cnt:
+            if page_num >= form.page_cnt:
+                yield self.end_of_listing(category_id, page_num, reached_end=True)
+            elif self.only_stored(page):
+                yield self.end_of_listing(category_id, page_num, reached_end=False)
+            else:
                 yield self.page_request(form, category_id, page_num + 1, renewals=0)
             return
         self._count("listing/empty_answer")
@@ -228,12 +312,38 @@ class KcnaSpider(scrapy.Spider):
                 form.page_cnt,
                 MAX_SESSION_RENEWALS,
             )
+            yield self.end_of_listing(category_id, page_num - 1, reached_end=False)
+
+    def only_stored(self, page: KcnaListingPage) -> bool:
+        """True when every story the page lists is stored already: stop paging there."""
+        entries = page.entries()
+        return bool(entries) and all(e.url in self.state.stored_urls for e in entries)
+
+    def end_of_listing(
+        self, category_id: str, pages_read: int, reached_end: bool
+    ) -> ListingCoverageItem:
+        """Say how far the category's listing was read (for telling vanished stories)."""
+        self.logger.info(
+            "Category %s: read %d listing page(s)%s",
+            category_id,
+            pages_read,
+            ", to the end" if reached_end else "; the rest lists only stored stories",
+        )
+        return ListingCoverageItem(
+            category_id=category_id,
+            oldest=self._oldest.get(category_id),
+            reached_end=reached_end,
+            seen_at=utcnow(),
+        )
 
     def entries(self, page: KcnaListingPage, category_id: str) -> Iterator[Any]:
         """A listing entry item for every entry, and one article request per story."""
         seen_at = utcnow()
         for entry in page.entries():
             self._count("listing/entries")
+            if entry.published is not None:
+                oldest = self._oldest.get(category_id, entry.published)
+                self._oldest[category_id] = min(oldest, entry.published)
             yield ListingEntryItem(
                 url=entry.url,
                 story_key=entry.story_key,
@@ -244,9 +354,10 @@ class KcnaSpider(scrapy.Spider):
                 seen_on=page.url,
                 seen_at=seen_at,
             )
-            # A story listed in several categories, or twice on one page, is fetched once.
-            if entry.story_key not in self._requested_stories:
-                yield self.article_request(entry.url, published=entry.published)
+            # A story listed in several categories, or twice on one page, is fetched once;
+            # a stored story is not fetched again.
+            if entry.url not in self.state.stored_urls:
+                yield from self.article_request(entry.url, entry.published, reason="new")
 
     def listing_failed(self, failure: Failure) -> None:
         """A listing page that fails (404, time-out ...): log it; the other categories go on."""
@@ -258,20 +369,31 @@ class KcnaSpider(scrapy.Spider):
 
     # --- articles ---------------------------------------------------------------------------
 
-    def article_request(self, url: str, published: dt.date | None) -> Request:
-        """GET a story page; ``published`` is the listing's date (the page prints none)."""
-        key = kcna_story_key(url)
-        if key is not None:
-            self._requested_stories.add(key)
-        return Request(
+    def article_request(
+        self, url: str, published: dt.date | None, reason: str
+    ) -> Iterator[Request]:
+        """GET a story page once per run; ``published`` is the listing's date (the page prints
+        none). ``reason`` (new, unstored, recheck, asked) is counted in the stats."""
+        if url in self._requested_stories:
+            return
+        self._requested_stories.add(url)
+        self._count(f"article/requested/{reason}")
+        yield Request(
             url,
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"published": published},
+            dont_filter=True,
         )
 
     def parse_article(self, response: Response, published: dt.date | None) -> Iterator[Any]:
         """A story page: an ArticleItem, or a counted, logged skip when it is not an article."""
+        if not isinstance(response, TextResponse):
+            self._count("article/not_text")
+            self.logger.error(
+                "Not a text page (%s): %s", response.headers.get("Content-Type"), response.url
+            )
+            return
         url = canonical_url(response.url)
         page = KcnaArticlePage(url, response.text)
         key = kcna_story_key(url)
@@ -282,21 +404,46 @@ class KcnaSpider(scrapy.Spider):
         if key is None or not page.is_article():
             self._count("article/not_article")
             self.logger.error("Not an article page (no headline or body): %s", url)
+            # Kept all the same: a new layout can be parsed later from the stored page.
+            yield PageItem(
+                url=url,
+                status=response.status,
+                body=response.body,
+                encoding=response.encoding,
+                fetched_at=utcnow(),
+            )
             return
         self._count("article/parsed")
+        fetched_at = utcnow()
+        yield PageItem(
+            url=url,
+            status=response.status,
+            body=response.body,
+            encoding=response.encoding,
+            fetched_at=fetched_at,
+        )
         yield ArticleItem(
             url=url,
             story_key=key,
             title=page.title(),
             paragraphs=page.paragraphs(),
             published=published,
-            fetched_at=utcnow(),
+            fetched_at=fetched_at,
         )
 
-    def article_failed(self, failure: Failure) -> None:
-        """A story page that failed: counted and logged; unstored, so the next run retries it."""
-        self._count("article/failed")
+    def article_failed(self, failure: Failure) -> Iterator[StoryGoneItem]:
+        """A story page that failed: counted and logged; unstored, so the next run retries it.
+
+        A 404 means the agency removed the story: a stored one is marked gone (never deleted).
+        """
         request = failure.request  # type: ignore[attr-defined]
+        error = failure.value
+        if isinstance(error, HttpError) and error.response.status == 404:
+            self._count("article/not_found")
+            self.logger.warning("Story page answers 404 (removed by the agency?): %s", request.url)
+            yield StoryGoneItem(url=canonical_url(request.url), seen_at=utcnow())
+            return
+        self._count("article/failed")
         self.logger.error("Article page failed: %s (%s)", request.url, failure.value)
 
     def _count(self, name: str) -> None:

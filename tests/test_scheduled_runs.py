@@ -1,0 +1,270 @@
+"""Scheduled runs: incremental crawling, revisions, removals, raw pages, reparse, run log, lock.
+
+Each test changes the imitation site between two real crawls, as the agency would between
+two cron runs, and checks what the second run fetched and what the archive then holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, CrawlResult, run_crawl
+from wirecrawl.lock import ArchiveLock
+from wirecrawl.testsite.model import Site, Story
+from wirecrawl.testsite.server import SiteServer
+from wirecrawl.testsite.snapshot import write_snapshot
+
+CATEGORIES = 10  # the spider crawls all ten categories of the real site by default
+
+
+def republish(site: Site, root: Path) -> SiteServer:
+    """Write the changed site and serve it (a new server: a new day at the agency)."""
+    write_snapshot(site, root, per_page=6)
+    return SiteServer(root)
+
+
+def new_story(site: Site) -> Story:
+    """A story published after everything else, in the first category."""
+    newest = max(story.published for story in site.stories)
+    day = newest + dt.timedelta(days=1)
+    return Story(
+        id="f" * 31 + "1",
+        title_html="Kim Jong Un Visits Newly Built Greenhouse Farm",
+        published=day,
+        paragraphs_html=[
+            f"Pyongyang, {day:%B} {day.day} (KCNA) -- A new greenhouse farm was completed.",
+            "Working people across the country congratulated the builders. -0-",
+        ],
+        categories=[site.categories[0].id],
+    )
+
+
+def table(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[dict[str, object]]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql, params)]
+
+
+def site_requests(server: SiteServer) -> list[str]:
+    """What a crawl asked the site for, robots.txt aside: method and path."""
+    return [f"{r.method} {r.path}" for r in server.requests if r.path != "/robots.txt"]
+
+
+def test_rerun_with_nothing_new_makes_one_listing_request_per_category(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.clear_requests()
+
+    second = run_crawl(site_server.proxy_url, db)
+
+    assert second.returncode == 0, second.log
+    asked = site_requests(site_server)
+    assert len(asked) == CATEGORIES
+    assert all(request.startswith("GET /en/article/list/") for request in asked)
+    assert len(table(db, "SELECT id FROM articles")) == len(small_site.stories)
+
+
+def test_a_new_story_is_the_only_story_fetched(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    story = new_story(small_site)
+    small_site.stories.append(story)
+
+    with republish(small_site, tmp_path / "site") as server:
+        second = run_crawl(server.proxy_url, db)
+        asked = site_requests(server)
+
+    assert second.returncode == 0, second.log
+    details = [r for r in asked if "/article/detail/" in r]
+    assert details == [f"GET /en/article/detail/{story.id}"]
+    # Page 1 of its category held a new story, so page 2 was read too; it held none: stop.
+    posts = [r for r in asked if r.startswith("POST")]
+    assert posts == [f"POST /en/article/list/{small_site.categories[0].id}"]
+    assert len(asked) == CATEGORIES + 2
+    rows = table(db, "SELECT id, title, published FROM articles WHERE id = ?", (story.id,))
+    assert rows == [
+        {"id": story.id, "title": story.title, "published": story.published.isoformat()}
+    ]
+    runs = table(db, "SELECT stories_new, requests, finish_reason FROM runs ORDER BY id")
+    assert [(r["stories_new"], r["finish_reason"]) for r in runs] == [
+        (len(small_site.stories) - 1, "finished"),
+        (1, "finished"),
+    ]
+
+
+def test_an_edited_story_leaves_a_revision(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    edited = small_site.stories[-1]
+    before = table(db, "SELECT title, body FROM articles WHERE id = ?", (edited.id,))[0]
+    index = small_site.stories.index(edited)
+    small_site.stories[index] = dataclasses.replace(
+        edited,
+        title_html=edited.title_html + " (Corrected)",
+        paragraphs_html=[*edited.paragraphs_html[:-1], "A sentence was changed. -0-"],
+    )
+
+    with republish(small_site, tmp_path / "site") as server:
+        second = run_crawl(server.proxy_url, db, "-a", "recheck_days=1")
+
+    assert second.returncode == 0, second.log
+    revisions = table(db, "SELECT article_id, title, body FROM article_revisions")
+    assert revisions == [{"article_id": edited.id, **before}]
+    now = table(db, "SELECT title, body FROM articles WHERE id = ?", (edited.id,))[0]
+    assert now["title"].endswith("(Corrected)")
+    assert now["body"].endswith("A sentence was changed.")
+    assert second.stat("wirecrawl/store/changed") == 1
+    assert second.stat("wirecrawl/store/unchanged") == len(small_site.stories) - 1
+
+
+def test_a_removed_story_gets_gone_at_and_is_kept(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    # The agency deletes the newest story of the first category: gone from listing and site.
+    removed = small_site.stories_in(small_site.categories[0].id)[0]
+    small_site.stories.remove(removed)
+
+    with republish(small_site, tmp_path / "site") as server:
+        second = run_crawl(server.proxy_url, db)
+
+    assert second.returncode == 0, second.log
+    rows = table(db, "SELECT id, gone_at, body FROM articles WHERE gone_at IS NOT NULL")
+    assert [row["id"] for row in rows] == [removed.id]
+    assert rows[0]["body"]  # the text is kept
+    assert len(table(db, "SELECT id FROM articles")) == len(small_site.stories) + 1
+
+
+def test_a_story_page_answering_404_on_recheck_gets_gone_at(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    story = small_site.stories[5]
+    site_server.add_fault(f"/en/article/detail/{story.id}", "404")
+
+    second = run_crawl(site_server.proxy_url, db, "-a", "recheck_days=1")
+
+    assert second.returncode == 0, second.log
+    rows = table(db, "SELECT id FROM articles WHERE gone_at IS NOT NULL")
+    assert rows == [{"id": story.id}]
+
+
+def test_blocked_and_failed_stories_are_fetched_again_next_run(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    blocked, failing = small_site.stories[3], small_site.stories[7]
+    site_server.add_fault(f"/en/article/detail/{blocked.id}", "blocked")
+    site_server.add_fault(f"/en/article/detail/{failing.id}", *["500"] * 5)
+    first = run_crawl(site_server.proxy_url, db)
+    assert first.returncode == 3  # the blocked page raised the alarm
+    assert {r["id"] for r in table(db, "SELECT id FROM articles")} == {
+        s.id for s in small_site.stories
+    } - {blocked.id, failing.id}
+    site_server.clear_requests()
+
+    second = run_crawl(site_server.proxy_url, db)
+
+    assert second.returncode == 0, second.log
+    details = sorted(r for r in site_requests(site_server) if "/detail/" in r)
+    assert details == sorted(f"GET /en/article/detail/{s.id}" for s in (blocked, failing))
+    assert len(table(db, "SELECT id FROM articles")) == len(small_site.stories)
+
+
+def test_reparse_rebuilds_articles_from_stored_pages_offline(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()  # no network from here on
+    before = table(db, "SELECT * FROM articles ORDER BY id")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM articles")
+        conn.execute("DELETE FROM article_urls")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(db)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert f"0 unchanged, 0 changed, {len(before)} new, 0 not_article" in done.stdout
+    assert f"reparsed {len(before)}/{len(before)} pages" in done.stderr
+    after = table(db, "SELECT * FROM articles ORDER BY id")
+    assert after == before
+    hits = table(db, "SELECT count(*) AS n FROM articles_fts WHERE articles_fts MATCH 'Pyongyang'")
+    assert hits[0]["n"] == sum(
+        1 for row in before if "Pyongyang" in str(row["body"]) + str(row["title"])
+    )
+
+
+def test_pages_keep_the_fetched_html_compressed(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    import zlib
+
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    pages = table(db, "SELECT url, status, body FROM pages")
+    assert len(pages) == len(small_site.stories)
+    story = small_site.stories[0]
+    page = next(p for p in pages if str(p["url"]).endswith(story.id))
+    html = zlib.decompress(page["body"]).decode()  # type: ignore[arg-type]
+    served = tmp_path / "site" / "www.kcna.kp" / "en" / "article" / "detail" / f"{story.id}.html"
+    assert html == served.read_text(encoding="utf-8")
+    assert page["status"] == 200
+
+
+def test_a_second_run_exits_at_once_while_one_holds_the_archive(
+    tmp_path: Path, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    with ArchiveLock(db):
+        result = run_crawl(site_server.proxy_url, db)
+    assert result.returncode == 75
+    assert "another wirecrawl run" in result.log
+    assert site_server.requests == []
+    assert not db.exists()
+
+
+def test_a_run_where_every_request_fails_raises_an_alarm(tmp_path: Path) -> None:
+    # A proxy that refuses every connection (a port nobody listens on): nothing answers.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_proxy = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = run_crawl(dead_proxy, tmp_path / "archive.db", "-s", "RETRY_TIMES=0")
+    assert result.returncode == 3
+    assert "ALARM: none of" in result.log
+    runs = CrawlResult(0, "", tmp_path / "archive.db").rows("SELECT alarms FROM runs")
+    assert "usable answer" in json.loads(runs[0]["alarms"])[0]
+
+
+def test_a_run_that_stores_nothing_of_what_it_was_shown_raises_an_alarm(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    for story in small_site.stories:
+        site_server.add_fault(f"/en/article/detail/{story.id}", "empty")
+    result = run_crawl(site_server.proxy_url, tmp_path / "archive.db")
+    assert result.returncode == 3
+    assert (
+        f"the listings showed {len(small_site.stories)} unstored story(ies) but none was stored"
+        in result.log
+    )

@@ -1,0 +1,122 @@
+"""The ``wirecrawl`` command: work on the archive without the network.
+
+    wirecrawl reparse [--db data/wirecrawl.db]
+
+``reparse`` rebuilds ``articles`` from the pages kept in ``pages``, with today's page classes
+and normalising, and reports what changed. Run it after improving extraction. Differences it
+makes are ours, not the agency's, so they are not recorded as revisions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections import Counter
+from typing import TextIO
+
+from wirecrawl.items import ArticleItem
+from wirecrawl.lock import ArchiveBusyError, ArchiveLock
+from wirecrawl.normalise.article import normalise_article
+from wirecrawl.normalise.urls import kcna_story_key
+from wirecrawl.pages.kcna_current import KcnaArticlePage
+from wirecrawl.storage import ArchiveWriter, iso_date, iter_pages, open_archive
+
+
+class Progress:
+    """A one-line progress count on a terminal; a line every ``every`` items elsewhere."""
+
+    def __init__(self, total: int, out: TextIO, every: int = 1000) -> None:
+        self.total, self.out, self.every = total, out, every
+        self.done = 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.out.isatty():
+            self.out.write(f"\rreparsed {self.done}/{self.total} pages")
+            if self.done == self.total:
+                self.out.write("\n")
+        elif self.done % self.every == 0 or self.done == self.total:
+            self.out.write(f"reparsed {self.done}/{self.total} pages\n")
+        self.out.flush()
+
+
+def reparse(db_path: str, out: TextIO) -> Counter[str]:
+    """Rebuild stories from stored pages; returns the outcome counts."""
+    db = open_archive(db_path)
+    writer = ArchiveWriter(db, record_revisions=False)
+    counts: Counter[str] = Counter()
+    total = db.execute("SELECT count(DISTINCT url) FROM pages").fetchone()[0]
+    progress = Progress(total, out)
+    # The page prints no date: the listing's date (teasers) is the story's, else what is stored.
+    published_of = dict(
+        db.execute(
+            "SELECT u.url, a.published FROM article_urls u JOIN articles a ON a.id = u.article_id"
+        ).fetchall()
+    )
+    published_of.update(db.execute("SELECT url, published FROM teasers").fetchall())
+    for page in list(iter_pages(db)):
+        url = page["url"]
+        html = page["body"].decode(page["encoding"] or "utf-8", errors="replace")
+        story = KcnaArticlePage(url, html)
+        key = kcna_story_key(url)
+        if key is None or story.is_blocked() or not story.is_article():
+            counts["not_article"] += 1
+        else:
+            published = published_of.get(url)
+            item = ArticleItem(
+                url=url,
+                story_key=key,
+                title=story.title(),
+                paragraphs=story.paragraphs(),
+                published=dt.date.fromisoformat(published) if published else None,
+                fetched_at=dt.datetime.fromisoformat(page["fetched_at"]),
+            )
+            normalise_article(item)
+            writer.add_article(
+                {
+                    "id": item.story_key,
+                    "source": item.source,
+                    "language": item.language,
+                    "url": item.url,
+                    "title": item.title,
+                    "published": iso_date(item.published),
+                    "dateline": item.dateline,
+                    "dateline_place": item.dateline_place,
+                    "dateline_date": iso_date(item.dateline_date),
+                    "agency": item.agency,
+                    "body": item.body,
+                    "seen": page["fetched_at"],
+                }
+            )
+        progress.step()
+    writer.flush()
+    counts.update(writer.outcomes)
+    db.close()
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``wirecrawl`` command."""
+    parser = argparse.ArgumentParser(
+        prog="wirecrawl",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("reparse", help="rebuild articles from the stored pages")
+    command.add_argument("--db", default="data/wirecrawl.db", help="the archive (SQLite file)")
+    args = parser.parse_args(argv)
+    try:
+        with ArchiveLock(args.db):
+            counts = reparse(args.db, sys.stderr)
+    except ArchiveBusyError as error:
+        print(f"wirecrawl: {error}", file=sys.stderr)
+        return 75
+    summary = ", ".join(f"{counts[k]} {k}" for k in ("unchanged", "changed", "new", "not_article"))
+    print(f"reparse done: {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""``scrapy crawl``, as wirecrawl runs it: checks first, one writer at a time, honest exit codes.
+
+Before any request: the spider's ``-a`` arguments are checked, the archive's lock is taken,
+and the database is opened and migrated (a database from a newer wirecrawl, a corrupt or
+unwritable file stops the run). Exit codes: 0 done; 1 Scrapy could not start the crawl;
+2 bad arguments or database; 3 the crawl raised an alarm (see ``wirecrawl.runlog``);
+75 another run holds the archive (try again later).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from wirecrawl.lock import ArchiveBusyError, ArchiveLock
+from wirecrawl.storage import SchemaTooNewError, open_archive
+
+EXIT_BAD_INPUT = 2
+EXIT_ALARM = 3
+EXIT_BUSY = 75
+
+
+class Command(ScrapyCrawlCommand):
+    """Run a spider into the archive (wirecrawl's checks around Scrapy's own command)."""
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one spider name")
+        assert self.crawler_process is not None
+        assert self.settings is not None
+        db_path = self.settings.get("WIRECRAWL_DB")
+        crawler = self._create_crawler(args[0])
+        check = getattr(crawler.spidercls, "check_arguments", None)
+        lock = ArchiveLock(db_path)
+        try:
+            if check is not None:
+                check(**opts.spargs)
+            lock.acquire()
+        except ArchiveBusyError as error:
+            print(f"wirecrawl: {error}", file=sys.stderr)
+            self.exitcode = EXIT_BUSY
+            return
+        except (ValueError, OSError) as error:
+            print(f"wirecrawl: {error}", file=sys.stderr)
+            self.exitcode = EXIT_BAD_INPUT
+            return
+        try:
+            open_archive(db_path).close()
+        except (SchemaTooNewError, sqlite3.Error, OSError) as error:
+            lock.release()
+            print(f"wirecrawl: {error} (database: {db_path})", file=sys.stderr)
+            self.exitcode = EXIT_BAD_INPUT
+            return
+        try:
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            lock.release()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        elif crawler.stats is not None and crawler.stats.get_value("wirecrawl/alarms"):
+            self.exitcode = EXIT_ALARM

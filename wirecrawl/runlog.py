@@ -1,0 +1,113 @@
+"""The run log: one ``runs`` row per crawl, and alarms that make a scheduled run fail loudly.
+
+A crawl that meets blocked pages, gets no good answer to any request, or stores nothing
+although its listings showed stories it does not have, logs an ``ALARM`` error line and sets
+the ``wirecrawl/alarms`` stat; ``scrapy crawl`` then exits non-zero (see
+``wirecrawl.commands.crawl``), so that cron's mail or systemd's status tells a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from wirecrawl.storage import open_archive, timestamp
+
+
+def _stat(stats: dict[str, Any], name: str) -> int:
+    return int(stats.get(name, 0))
+
+
+def alarms(stats: dict[str, Any]) -> list[str]:
+    """What in a finished crawl's stats a person must hear about."""
+    found = []
+    blocked = _stat(stats, "wirecrawl/article/blocked") + _stat(stats, "wirecrawl/listing/blocked")
+    if blocked:
+        found.append(
+            f"{blocked} page(s) were 'Web Page Blocked' filter pages: this network blocks the "
+            "site; crawl through a proxy (http_proxy)"
+        )
+    requests = _stat(stats, "downloader/request_count") - _stat(stats, "robotstxt/request_count")
+    good = _stat(stats, "wirecrawl/listing/pages_read") + _stat(stats, "wirecrawl/article/parsed")
+    if requests > 0 and good == 0:
+        found.append(f"none of {requests} request(s) got a usable answer from the site")
+    wanted = sum(
+        _stat(stats, f"wirecrawl/article/requested/{reason}") for reason in ("new", "unstored")
+    )
+    stored = sum(
+        _stat(stats, f"wirecrawl/store/{outcome}")
+        for outcome in ("new", "changed", "unchanged", "merged")
+    )
+    if wanted and not stored:
+        found.append(f"the listings showed {wanted} unstored story(ies) but none was stored")
+    return found
+
+
+class RunLog:
+    """Writes the ``runs`` row of a crawl at its start and end, and raises its alarms."""
+
+    def __init__(self, db_path: str, stats: StatsCollector) -> None:
+        self.db_path = db_path
+        self.stats = stats
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        assert crawler.stats is not None
+        extension = cls(crawler.settings.get("WIRECRAWL_DB"), crawler.stats)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        db = open_archive(self.db_path)
+        try:
+            with db.conn:
+                cursor = db.conn.execute(
+                    "INSERT INTO runs (started, spider, arguments) VALUES (?, ?, ?)",
+                    [
+                        timestamp(dt.datetime.now(dt.UTC)),
+                        spider.name,
+                        json.dumps(getattr(spider, "arguments", {}), sort_keys=True),
+                    ],
+                )
+                self.run_id = cursor.lastrowid
+        finally:
+            db.close()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.stats.get_stats()
+        raised = alarms(stats)
+        for alarm in raised:
+            spider.logger.error("ALARM: %s", alarm)
+        self.stats.set_value("wirecrawl/alarms", len(raised))
+        blocked = _stat(stats, "wirecrawl/article/blocked") + _stat(
+            stats, "wirecrawl/listing/blocked"
+        )
+        db = open_archive(self.db_path)
+        try:
+            with db.conn:
+                db.conn.execute(
+                    "UPDATE runs SET finished = ?, requests = ?, stories_new = ?, "
+                    "stories_changed = ?, stories_unchanged = ?, blocked = ?, errors = ?, "
+                    "finish_reason = ?, alarms = ? WHERE id = ?",
+                    [
+                        timestamp(dt.datetime.now(dt.UTC)),
+                        _stat(stats, "downloader/request_count"),
+                        _stat(stats, "wirecrawl/store/new"),
+                        _stat(stats, "wirecrawl/store/changed"),
+                        _stat(stats, "wirecrawl/store/unchanged"),
+                        blocked,
+                        _stat(stats, "log_count/ERROR"),
+                        reason,
+                        json.dumps(raised),
+                        self.run_id,
+                    ],
+                )
+        finally:
+            db.close()
