@@ -1,0 +1,129 @@
+"""The archive's identity rule and writes, on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wirecrawl.storage import ArchiveWriter, SchemaTooNewError, open_archive
+
+NEW = "http://www.kcna.kp/en/article/detail/"
+OLD = "http://www.kcna.kp/en/article/q/"
+
+
+def story(url: str, key: str, **fields: Any) -> dict[str, Any]:
+    row = {
+        "id": key,
+        "source": "kcna.kp",
+        "language": "en",
+        "url": url,
+        "title": "Kim Jong Un Inspects Farm",
+        "published": "2026-07-19",
+        "dateline": "Pyongyang, July 19 (KCNA) --",
+        "dateline_place": "Pyongyang",
+        "dateline_date": "2026-07-19",
+        "agency": "KCNA",
+        "body": "The farm was inspected.\n\nIt is a fine farm.",
+        "seen": "2026-07-19T08:00:00+00:00",
+    }
+    row.update(fields)
+    return row
+
+
+def write(db_path: Path, *rows: dict[str, Any]) -> ArchiveWriter:
+    writer = ArchiveWriter(open_archive(db_path))
+    for row in rows:
+        writer.add_article(row)
+    writer.flush()
+    return writer
+
+
+def rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return list(conn.execute(sql))
+
+
+def test_one_story_under_old_and_new_urls_is_one_row(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    writer = write(
+        db,
+        story(OLD + "aa" * 16 + ".kcmsf", "aa" * 16),
+        story(NEW + "bb" * 16, "bb" * 16, title="KIM JONG UN INSPECTS FARM."),
+    )
+    assert writer.outcomes["merged"] == 1
+    assert rows(db, "SELECT id, url FROM articles") == [("aa" * 16, NEW + "bb" * 16)]
+    assert sorted(rows(db, "SELECT url, article_id FROM article_urls")) == sorted(
+        [(OLD + "aa" * 16 + ".kcmsf", "aa" * 16), (NEW + "bb" * 16, "aa" * 16)]
+    )
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        pytest.param({"published": "2026-07-20"}, id="same-title-another-day"),
+        pytest.param({"body": "Another text altogether."}, id="same-title-same-day-other-text"),
+        pytest.param({"published": None}, id="no-date-no-merge"),
+    ],
+)
+def test_different_stories_stay_apart(tmp_path: Path, second: dict[str, Any]) -> None:
+    db = tmp_path / "a.db"
+    write(db, story(NEW + "aa" * 16, "aa" * 16), story(NEW + "bb" * 16, "bb" * 16, **second))
+    assert rows(db, "SELECT count(*) FROM articles") == [(2,)]
+
+
+def test_a_corrected_title_under_the_same_url_is_a_revision(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    url = NEW + "aa" * 16
+    write(db, story(url, "aa" * 16))
+    writer = write(
+        db,
+        story(url, "aa" * 16, title="Kim Jong Un Inspects Farms", seen="2026-07-20T08:00:00+00:00"),
+    )
+    assert writer.outcomes == {"changed": 1}
+    assert rows(db, "SELECT title, seen_from, seen_until FROM article_revisions") == [
+        ("Kim Jong Un Inspects Farm", "2026-07-19T08:00:00+00:00", "2026-07-20T08:00:00+00:00")
+    ]
+    assert rows(db, "SELECT title, first_seen, last_seen FROM articles") == [
+        ("Kim Jong Un Inspects Farms", "2026-07-19T08:00:00+00:00", "2026-07-20T08:00:00+00:00")
+    ]
+
+
+def test_spacing_changes_are_not_revisions_and_dates_are_never_nulled(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    url = NEW + "aa" * 16
+    write(db, story(url, "aa" * 16))
+    writer = write(
+        db,
+        story(url, "aa" * 16, body="The farm  was inspected. It is a fine farm.", published=None,
+              dateline_date=None),
+    )  # fmt: skip
+    assert writer.outcomes == {"unchanged": 1}
+    assert rows(db, "SELECT published, dateline_date FROM articles") == [
+        ("2026-07-19", "2026-07-19")
+    ]
+    assert rows(db, "SELECT count(*) FROM article_revisions") == [(0,)]
+
+
+def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    open_archive(db).close()
+    open_archive(db).close()
+    applied = rows(db, "SELECT name FROM _sqlite_migrations ORDER BY id")
+    assert applied == [("0001_initial",), ("0002_urls_revisions_pages_runs",)]
+
+
+def test_a_database_from_a_newer_schema_is_refused_unchanged(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    open_archive(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('wirecrawl', '0099_future', '2030-01-01')"
+        )
+    before = db.read_bytes()
+    with pytest.raises(SchemaTooNewError, match="0099_future"):
+        open_archive(db)
+    assert db.read_bytes() == before
