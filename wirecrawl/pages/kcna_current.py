@@ -45,15 +45,17 @@ class KcnaListingPage(Page):
     def entries(self) -> list[ListingEntry]:
         """Every story entry in page order, repeats included (the spider dedupes)."""
         found = []
-        for block in self.selector.css("main div.article"):
+        blocks = self.selector.css("main div.article") or self.selector.css("div.article")
+        for block in blocks:
             for link in block.css("h5 a[href]"):
                 url = canonical_url(urljoin(self.url, link.attrib["href"]))
                 key = kcna_story_key(url)
                 if key is None or "/article/detail/" not in url:
                     continue
                 # An entry can hold several <nobr> (a leader's name and the date): match the
-                # date by its pattern, not by position.
-                dates = (parse_kcna_date(t) for t in block.xpath(".//nobr//text()").getall())
+                # date by its pattern, among the entry's text outside the link.
+                texts = block.xpath(".//text()[not(ancestor::a)]").getall()
+                dates = (parse_kcna_date(text) for text in texts)
                 published = next((d for d in dates if d is not None), None)
                 found.append(
                     ListingEntry(url=url, story_key=key, text=text_of(link), published=published)
@@ -101,7 +103,10 @@ class KcnaArticlePage(Page):
 
     def title(self) -> str:
         """The headline; a second, empty ``h1`` may follow it, and ``<title>`` is the fallback."""
-        for heading in self.selector.css(f"{self._CONTAINER} > h1"):
+        headings = self.selector.css(f"{self._CONTAINER} > h1") or self.selector.css(
+            "article div.container h1"
+        )
+        for heading in headings:
             text = text_of(heading)
             if text:
                 return text
@@ -113,7 +118,10 @@ class KcnaArticlePage(Page):
 
         A ``<p>`` nested in a ``<div>`` is a photo caption, not body.
         """
-        texts = (text_of(p) for p in self.selector.css(f"{self._CONTAINER} > p"))
+        nodes = self.selector.css(f"{self._CONTAINER} > p") or self.selector.css(
+            "article div.container > p"
+        )
+        texts = (text_of(p) for p in nodes)
         return [text for text in texts if text]
 
     def gallery_url(self) -> str | None:
@@ -123,5 +131,5 @@ class KcnaArticlePage(Page):
 
     def is_article(self) -> bool:
         """True when the page has the article structure: a headline and body paragraphs."""
-        has_container = bool(self.selector.css(self._CONTAINER))
+        has_container = bool(self.selector.css("article div.container"))
         return has_container and bool(self.title()) and bool(self.paragraphs())
