@@ -6,10 +6,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -64,6 +67,60 @@ def run_crawl(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     return CrawlResult(done.returncode, done.stdout + done.stderr, db_path)
+
+
+class PageProxy:
+    """A tiny HTTP proxy on 127.0.0.1 that answers for one host from a dict path -> HTML.
+
+    Requests come in absolute form (`GET http://host/path HTTP/1.1`), as to any proxy. Nothing
+    is forwarded: other hosts get 502, unknown paths 404. Every request URL is recorded.
+    """
+
+    def __init__(self, host: str, pages: dict[str, str]) -> None:
+        self.host = host
+        self.pages = pages
+        self.requests: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def do_GET(self) -> None:
+                proxy.requests.append(self.path)
+                parts = urlsplit(self.path)
+                if parts.hostname != proxy.host:
+                    self.send_error(502, "this test proxy forwards nothing")
+                    return
+                page = proxy.pages.get(parts.path)
+                if page is None:
+                    self.send_error(404)
+                    return
+                body = page.encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> PageProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
 
 
 @pytest.fixture

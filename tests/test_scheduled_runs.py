@@ -261,7 +261,7 @@ def test_a_run_that_stores_nothing_of_what_it_was_shown_raises_an_alarm(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:
     for story in small_site.stories:
-        site_server.add_fault(f"/en/article/detail/{story.id}", "empty")
+        site_server.add_fault(f"/en/article/detail/{story.id}", *["empty"] * 10)
     result = run_crawl(site_server.proxy_url, tmp_path / "archive.db")
     assert result.returncode == 3
     assert (

@@ -1,8 +1,9 @@
 """Fixture cases: a saved page, what we know about it, and what we expect from it.
 
 A case is a folder ``fixtures/<site>/<case>/`` with ``page.html``, ``meta.json`` (``url``,
-``page_class``, ``seen`` and, for stories, ``published``: the listing's date) and
-``expected.json`` (what ``extract`` gives for the page). To add a case, save the page and run::
+``page_class``, ``seen`` and, for stories, ``published``: the listing's date; without it, the
+date the page itself gives, if its class reads one) and ``expected.json`` (what ``extract`` gives
+for the page). To add a case, save the page and run::
 
     .venv/bin/python -m wirecrawl.cases new fixtures/kcna/<case> --page page.html \\
         --url http://www.kcna.kp/en/article/detail/<id> --page-class KcnaArticlePage \\
@@ -17,17 +18,45 @@ import argparse
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from wirecrawl.items import ArticleItem
 from wirecrawl.normalise.article import normalise_article
 from wirecrawl.normalise.urls import kcna_story_key
-from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage
+from wirecrawl.pages.aggregator import AggregatorArticlePage
+from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage, ListingEntry
+from wirecrawl.pages.kcna_old import KcnaOldArticlePage, KcnaOldCategoryPage, KcnaOldHomePage
 
-ARTICLE_PAGES: dict[str, type[KcnaArticlePage]] = {"KcnaArticlePage": KcnaArticlePage}
-LISTING_PAGES: dict[str, type[KcnaListingPage]] = {"KcnaListingPage": KcnaListingPage}
+
+class ArticlePage(Protocol):
+    """What every story page class gives."""
+
+    def title(self) -> str: ...
+    def paragraphs(self) -> list[str]: ...
+    def is_article(self) -> bool: ...
+    def is_blocked(self) -> bool: ...
+
+
+class ListingPage(Protocol):
+    """What every listing page class gives."""
+
+    def entries(self) -> list[ListingEntry]: ...
+    def is_blocked(self) -> bool: ...
+
+
+ARTICLE_PAGES: dict[str, Callable[[str, str], ArticlePage]] = {
+    "KcnaArticlePage": KcnaArticlePage,
+    "KcnaOldArticlePage": KcnaOldArticlePage,
+    "AggregatorArticlePage": AggregatorArticlePage,
+}
+LISTING_PAGES: dict[str, Callable[[str, str], ListingPage]] = {
+    "KcnaListingPage": KcnaListingPage,
+    "KcnaOldCategoryPage": KcnaOldCategoryPage,
+    "KcnaOldHomePage": KcnaOldHomePage,
+}
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -39,27 +68,22 @@ def extract(meta: dict[str, Any], html: str) -> dict[str, Any]:
     name = meta["page_class"]
     url = meta["url"]
     if name in LISTING_PAGES:
-        listing = LISTING_PAGES[name](url, html)
-        pagination = listing.pagination()
-        return {
-            "is_blocked": listing.is_blocked(),
-            "pagination": asdict(pagination) if pagination else None,
-            "form_action": listing.form_action(),
-            "entries": [
-                {**asdict(entry), "published": _iso(entry.published)} for entry in listing.entries()
-            ],
-            "menu_categories": listing.menu_categories(),
-        }
+        return _extract_listing(LISTING_PAGES[name](url, html))
     page = ARTICLE_PAGES[name](url, html)
     result: dict[str, Any] = {"is_blocked": page.is_blocked(), "is_article": page.is_article()}
     if not result["is_article"]:
         return result
+    # The listing's date when the case gives one, else the date the page prints (old layout,
+    # aggregator); the current layout's article page prints none.
+    published = _date(meta.get("published"))
+    if published is None and isinstance(page, KcnaOldArticlePage | AggregatorArticlePage):
+        published = page.published()
     item = ArticleItem(
         url=url,
         story_key=kcna_story_key(url) or "",
         title=page.title(),
         paragraphs=page.paragraphs(),
-        published=_date(meta.get("published")),
+        published=published,
         fetched_at=dt.datetime.fromisoformat(meta["seen"]),
     )
     normalise_article(item)
@@ -71,8 +95,30 @@ def extract(meta: dict[str, Any], html: str) -> dict[str, Any]:
         dateline_date=_iso(item.dateline_date),
         agency=item.agency,
         body=item.body,
-        gallery_url=page.gallery_url(),
     )
+    if isinstance(page, KcnaArticlePage):
+        result["gallery_url"] = page.gallery_url()
+    if isinstance(page, AggregatorArticlePage):
+        result["source_label"] = page.source_label()
+        result["teasers"] = [
+            {**asdict(teaser), "published": _iso(teaser.published)} for teaser in page.teasers()
+        ]
+    return result
+
+
+def _extract_listing(listing: ListingPage) -> dict[str, Any]:
+    result: dict[str, Any] = {"is_blocked": listing.is_blocked()}
+    if isinstance(listing, KcnaListingPage):
+        pagination = listing.pagination()
+        result["pagination"] = asdict(pagination) if pagination else None
+        result["form_action"] = listing.form_action()
+    result["entries"] = [
+        {**asdict(entry), "published": _iso(entry.published)} for entry in listing.entries()
+    ]
+    if isinstance(listing, KcnaListingPage):
+        result["menu_categories"] = listing.menu_categories()
+    if isinstance(listing, KcnaOldHomePage):
+        result["categories"] = listing.categories()
     return result
 
 

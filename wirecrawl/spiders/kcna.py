@@ -25,15 +25,17 @@ from scrapy.http import FormRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from wirecrawl.extract import read_story
 from wirecrawl.items import (
-    ArticleItem,
     ListingCoverageItem,
     ListingEntryItem,
     PageItem,
     StoryGoneItem,
 )
-from wirecrawl.normalise.urls import canonical_url, kcna_story_key
-from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage
+from wirecrawl.normalise.urls import canonical_url, kcna_category_key
+from wirecrawl.pages.dispatch import page_kind
+from wirecrawl.pages.kcna_current import KcnaListingPage
+from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
 from wirecrawl.storage import CrawlState, load_crawl_state
 
 SITE = "http://www.kcna.kp"
@@ -51,6 +53,12 @@ CATEGORIES: dict[str, str] = {
     "ecc14533d88be93068af4178946b1b05": "World",
     "680e40b40899891bbe75a7072e3285e7": "Social Life",
     "e2f336db98b5e69c75e0da264e037e8d": "External",
+}
+
+# Listings of the old layout (July 2026 and before), read when given with -a urls=.
+OLD_LISTINGS: dict[str, type[KcnaOldCategoryPage] | type[KcnaOldHomePage]] = {
+    "KcnaOldCategoryPage": KcnaOldCategoryPage,
+    "KcnaOldHomePage": KcnaOldHomePage,
 }
 
 # An empty 200 answer to a listing POST means the session or its token went bad, not that
@@ -96,12 +104,18 @@ def parse_recheck_days(argument: str | None) -> int:
 
 
 def split_urls(argument: str) -> list[str]:
-    """The pages named by ``-a urls=`` (comma separated), canonicalised; ValueError if none."""
-    urls = [canonical_url(u.strip()) for u in argument.split(",") if u.strip()]
-    bad = [u for u in urls if not u.startswith(("http://", "https://"))]
-    if bad or not urls:
-        raise ValueError(f"-a urls= needs absolute http URLs, got {argument!r}")
-    return urls
+    """The pages named by ``-a urls=`` (comma separated), canonicalised; ValueError for a page
+    no page class reads, or for none at all."""
+    words = [word.strip() for word in argument.split(",") if word.strip()]
+    unknown = [word for word in words if page_kind(word) is None]
+    if unknown or not words:
+        raise ValueError(
+            f"-a urls= takes kcna.kp article or listing pages of either layout "
+            f"(http://www.kcna.kp/en/article/detail/<id>, .../en/article/list/<id>, "
+            f".../en/article/q/<id>.kcmsf, .../en/category/articles/q/<id>.kcmsf, .../en); "
+            f"not {', '.join(unknown) or repr(argument)}"
+        )
+    return [canonical_url(word) for word in words]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,8 +184,9 @@ class KcnaSpider(scrapy.Spider):
         """Article pages given with ``-a urls=``; else page 1 of every chosen category, the
         stories listed before but never stored, and those ``recheck_days`` asks for."""
         if self.urls:
+            self.state = load_crawl_state(self.settings["WIRECRAWL_DB"], f"{SITE}/")
             for url in self.urls:
-                for request in self.article_request(url, published=None, reason="asked"):
+                for request in self.requests_for_url(url):
                     yield request
             return
         since = utcnow() - dt.timedelta(days=self.recheck_days) if self.recheck_days else None
@@ -189,6 +204,19 @@ class KcnaSpider(scrapy.Spider):
         for url, published, reason in again:
             for request in self.article_request(url, published, reason):
                 yield request
+
+    def requests_for_url(self, url: str) -> Iterator[Request]:
+        """What to fetch for a page given with ``-a urls=``, by the kind of page it is."""
+        kind = page_kind(url)
+        if kind in ("KcnaArticlePage", "KcnaOldArticlePage"):
+            yield from self.article_request(url, published=None, reason="asked")
+        elif kind == "KcnaListingPage":
+            category_id = kcna_category_key(url)
+            assert category_id is not None
+            self.categories.setdefault(category_id, CATEGORIES.get(category_id, category_id))
+            yield self.listing_request(category_id)
+        elif kind in OLD_LISTINGS:
+            yield Request(url, callback=self.parse_old_listing, cb_kwargs={"kind": kind})
 
     # --- listings -------------------------------------------------------------------------
 
@@ -395,26 +423,13 @@ class KcnaSpider(scrapy.Spider):
             )
             return
         url = canonical_url(response.url)
-        page = KcnaArticlePage(url, response.text)
-        key = kcna_story_key(url)
-        if page.is_blocked():
+        fetched_at = utcnow()
+        outcome, item = read_story(url, response.text, published, fetched_at)
+        if outcome == "blocked":
             self._count("article/blocked")
             self.logger.error("BLOCKED: a 'Web Page Blocked' filter page answered %s", url)
             return
-        if key is None or not page.is_article():
-            self._count("article/not_article")
-            self.logger.error("Not an article page (no headline or body): %s", url)
-            # Kept all the same: a new layout can be parsed later from the stored page.
-            yield PageItem(
-                url=url,
-                status=response.status,
-                body=response.body,
-                encoding=response.encoding,
-                fetched_at=utcnow(),
-            )
-            return
-        self._count("article/parsed")
-        fetched_at = utcnow()
+        # Kept as fetched, a story or not: a page of a new layout can be re-read later.
         yield PageItem(
             url=url,
             status=response.status,
@@ -422,14 +437,44 @@ class KcnaSpider(scrapy.Spider):
             encoding=response.encoding,
             fetched_at=fetched_at,
         )
-        yield ArticleItem(
-            url=url,
-            story_key=key,
-            title=page.title(),
-            paragraphs=page.paragraphs(),
-            published=published,
-            fetched_at=fetched_at,
-        )
+        if item is None:
+            self._count("article/not_article")
+            self.logger.error("Not an article page (no headline or body): %s", url)
+            return
+        self._count("article/parsed")
+        yield item
+
+    def parse_old_listing(self, response: Response, kind: str) -> Iterator[Any]:
+        """A listing of the old layout (a category page or the homepage), given with
+        ``-a urls=``: its entries are teasers, and their stories are followed."""
+        if not isinstance(response, TextResponse):
+            self._count("listing/not_listing")
+            self.logger.error("Not a text page: %s", response.url)
+            return
+        url = canonical_url(response.url)
+        page = OLD_LISTINGS[kind](url, response.text)
+        entries = page.entries()
+        if page.is_blocked() or not entries:
+            self._count("listing/blocked" if page.is_blocked() else "listing/not_listing")
+            self.logger.error("No story entries on the old-layout listing %s", url)
+            return
+        self._count("listing/pages_read")
+        category_id = kcna_category_key(url)
+        seen_at = utcnow()
+        for entry in entries:
+            self._count("listing/entries")
+            yield ListingEntryItem(
+                url=entry.url,
+                story_key=entry.story_key,
+                text=entry.text,
+                published=entry.published,
+                category_id=category_id,
+                category_name=category_id and self.categories.get(category_id, category_id),
+                seen_on=url,
+                seen_at=seen_at,
+            )
+            if entry.url not in self.state.stored_urls:
+                yield from self.article_request(entry.url, entry.published, reason="new")
 
     def article_failed(self, failure: Failure) -> Iterator[StoryGoneItem]:
         """A story page that failed: counted and logged; unstored, so the next run retries it.

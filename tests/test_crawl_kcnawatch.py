@@ -1,0 +1,90 @@
+"""Real crawls with `scrapy crawl kcnawatch`, through http_proxy, of pages served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import PageProxy, run_crawl
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "aggregator"
+HOST = "kcnawatch.test"  # a reserved name: a request that escaped the proxy could go nowhere
+DATED = (
+    f"http://{HOST}/newstream/1527836400-567937233/kim-jong-un-receives-russian-foreign-minister/"
+)
+UNDATED = f"http://{HOST}/article/kim-jong-un-receives-russian-foreign-minister/"
+MISSING = f"http://{HOST}/newstream/1527836400-404/gone/"
+
+
+def expected(case: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / case / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def proxy() -> Iterator[PageProxy]:
+    pages = {
+        urlsplit(DATED).path: (FIXTURES / "seed-div-soup" / "page.html").read_text("utf-8"),
+        urlsplit(UNDATED).path: (FIXTURES / "seed-br-lines" / "page.html").read_text("utf-8"),
+    }
+    with PageProxy(HOST, pages) as server:
+        yield server
+
+
+def test_crawl_stores_the_story_and_its_teasers(tmp_path: Path, proxy: PageProxy) -> None:
+    seed = expected("seed-div-soup")
+    result = run_crawl(
+        proxy.proxy_url,
+        tmp_path / "archive.db",
+        "-a",
+        f"url={DATED}, {UNDATED},{MISSING}",
+        spider="kcnawatch",
+    )
+    assert result.returncode == 0, result.log[-3000:]
+
+    articles = {row["url"]: row for row in result.rows("SELECT * FROM articles")}
+    assert set(articles) == {DATED, UNDATED}
+    dated, undated = articles[DATED], articles[UNDATED]
+    assert dated["id"] == "kcnawatch-567937233"
+    assert undated["id"].startswith("kcnawatch-")
+    for row in (dated, undated):
+        assert row["source"] == HOST
+        assert row["title"] == "Kim Jong Un Receives Russian Foreign Minister"
+        assert row["dateline"] == "Pyongyang, June 1 (KCNA) --"
+        assert row["dateline_place"] == "Pyongyang"
+        assert row["body"] == seed["body"]
+        assert not [t["text"] for t in seed["teasers"] if t["text"] in row["body"]]
+        assert "-0-" not in row["body"]
+    # From the unix time in the URL; the other page gives no date at all: never a teaser's.
+    assert (dated["published"], dated["dateline_date"]) == ("2018-06-01", "2018-06-01")
+    assert (undated["published"], undated["dateline_date"]) == (None, None)
+
+    teasers = result.rows("SELECT * FROM teasers ORDER BY first_seen_on, url")
+    want = sorted((t["text"], t["published"]) for t in seed["teasers"])
+    for page_url, host in ((DATED, HOST), (UNDATED, "kcnawatch.org")):
+        rows = [row for row in teasers if row["first_seen_on"] == page_url]
+        assert len(rows) == 20, page_url
+        assert sorted((row["text"], row["published"]) for row in rows) == want
+        assert all(urlsplit(row["url"]).hostname == host for row in rows)
+        assert all(row["story_key"].startswith("kcnawatch-5681000") for row in rows)
+    assert len(teasers) == 40
+
+    # Only the given pages (and robots.txt) were asked for: teasers are recorded, not followed.
+    assert sorted(proxy.requests) == sorted([f"http://{HOST}/robots.txt", DATED, UNDATED, MISSING])
+    assert result.stat("wirecrawl/article/parsed") == 2
+    assert result.stat("wirecrawl/article/failed") == 1
+    assert result.stat("wirecrawl/listing/entries") == 40
+    assert f"Article page failed: {MISSING}" in result.log
+
+
+def test_crawl_refuses_a_missing_or_relative_url(tmp_path: Path, proxy: PageProxy) -> None:
+    result = run_crawl(
+        proxy.proxy_url, tmp_path / "archive.db", "-a", "url=/newstream/1-2/", spider="kcnawatch"
+    )
+    assert result.returncode == 2
+    assert "-a url= needs absolute" in result.log
+    assert proxy.requests == []
