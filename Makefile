@@ -19,7 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 demo: install
 	$(BIN)/python -m wirecrawl.demo --db $(DB)
 
+# The datasette tests drive Debian's headless Chromium: installed here where it is missing.
 test: install
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 lint: install
@@ -27,8 +29,15 @@ lint: install
 	$(BIN)/ruff format --check wirecrawl tests
 	$(BIN)/mypy
 
+# Browse the archive: read-only, on 127.0.0.1 only, no --cors, SQL stopped after 1 s; the
+# metadata, queries, timeline, story page and styles are in wirecrawl/datasette/.
 serve: install
-	$(BIN)/datasette serve $(DB) --host 127.0.0.1 --port $(PORT)
+	$(BIN)/datasette serve $(DB) --host 127.0.0.1 --port $(PORT) \
+		--metadata wirecrawl/datasette/metadata.yaml \
+		--plugins-dir wirecrawl/datasette/plugins \
+		--template-dir wirecrawl/datasette/templates \
+		--static assets:wirecrawl/datasette/static \
+		--setting sql_time_limit_ms 1000 --setting truncate_cells_html 700
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
