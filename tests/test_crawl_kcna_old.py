@@ -111,3 +111,30 @@ def test_urls_that_no_page_class_reads_are_refused_before_any_request(tmp_path: 
     assert result.returncode == 2
     assert "-a urls= takes kcna.kp article or listing pages" in result.log
     assert proxy.requests == []
+
+
+def test_teasers_repeated_on_a_page_are_dropped_and_counted(tmp_path: Path) -> None:
+    # The real homepage prints 84 links to 39 stories (every widget twice).
+    page = HOMEPAGE.read_text(encoding="utf-8")
+    with PageProxy("www.kcna.kp", {"/en": page}) as proxy:
+        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", "urls=http://www.kcna.kp/en")
+    assert result.stat("wirecrawl/teasers/kept") == 39
+    assert query(tmp_path / "a.db", "SELECT count(*) FROM teasers") == [(39,)]
+    # Its stories all answer 404 here: none stored, and the run says so with exit code 3.
+    assert result.returncode == 3
+    assert "ALARM: the listings showed 39 unstored story(ies) but none was stored" in result.log
+
+
+def test_a_story_listed_twice_on_a_current_listing_page_is_one_teaser(tmp_path: Path) -> None:
+    listing = Path(__file__).resolve().parent.parent / "fixtures/kcna/listing-top-news-page1"
+    path = "/en/article/list/6a47505ba5268fd7749c0fe11e4b24b4"
+    page = (listing / "page.html").read_text(encoding="utf-8")
+    with PageProxy("www.kcna.kp", {path: page}) as proxy:
+        result = run_crawl(
+            proxy.proxy_url, tmp_path / "a.db", "-a", f"urls=http://www.kcna.kp{path}"
+        )
+    # The page lists 3 stories, one of them twice.
+    assert result.stat("wirecrawl/teasers/dropped") == 1
+    assert result.stat("wirecrawl/teasers/kept") == 3
+    assert query(tmp_path / "a.db", "SELECT count(*) FROM teasers") == [(3,)]
+    assert query(tmp_path / "a.db", "SELECT count(*) FROM article_categories") == [(3,)]

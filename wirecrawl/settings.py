@@ -50,6 +50,7 @@ HTTPPROXY_ENABLED = True
 
 # The order items go through; the README repeats it. Each pipeline wraps one pure function.
 ITEM_PIPELINES = {
+    "wirecrawl.pipelines.teasers.TeaserDedupePipeline": 50,
     "wirecrawl.pipelines.text.EndMarkPipeline": 100,
     "wirecrawl.pipelines.text.DatelinePipeline": 200,
     "wirecrawl.pipelines.text.BodyPipeline": 300,
