@@ -138,3 +138,6 @@ def test_a_story_listed_twice_on_a_current_listing_page_is_one_teaser(tmp_path: 
     assert result.stat("wirecrawl/teasers/kept") == 3
     assert query(tmp_path / "a.db", "SELECT count(*) FROM teasers") == [(3,)]
     assert query(tmp_path / "a.db", "SELECT count(*) FROM article_categories") == [(3,)]
+    # Only the page asked for: the categories in its menu are not crawled in this mode.
+    listings = {r for r in proxy.requests if "/article/list/" in r}
+    assert listings == {f"http://www.kcna.kp{path}"}

@@ -158,7 +158,8 @@ class KcnaSpider(scrapy.Spider):
             if value is not None
         }
         self.categories = select_categories(categories, CATEGORIES)
-        self.crawl_all_categories = categories is None
+        # Categories found in the menu are followed only on a crawl of all of them.
+        self.crawl_all_categories = categories is None and urls is None
         self.urls = split_urls(urls) if urls is not None else []
         self.recheck_days = parse_recheck_days(recheck_days)
         self.state = CrawlState()
