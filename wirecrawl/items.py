@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(kw_only=True)
@@ -34,8 +34,6 @@ class ArticleItem:
     """Agency tag of the dateline, e.g. ``KCNA``."""
     body: str = ""
     """Body text: paragraphs separated by one blank line, without dateline and end mark."""
-    categories: dict[str, str] = field(default_factory=dict)
-    """Categories the story was listed in during this crawl: id -> name."""
     fetched_at: dt.datetime
     """When the page was fetched (UTC, timezone-aware)."""
 
