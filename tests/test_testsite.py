@@ -4,27 +4,32 @@ from __future__ import annotations
 
 import dataclasses
 import email.message
+import gzip
 import http.client
 import http.cookiejar
 import json
 import re
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import parsel
 import pytest
 
+from wirecrawl.pages.kcna_current import KcnaArticlePage
 from wirecrawl.testsite import SiteServer, build_site, load_site, write_snapshot
 from wirecrawl.testsite.__main__ import main
 from wirecrawl.testsite.model import Site, Story, html_to_text
 from wirecrawl.testsite.render import listing_date, render_blocked_page
-from wirecrawl.testsite.snapshot import CSRF_PLACEHOLDER
+from wirecrawl.testsite.server import BOMB_PADDING, HUGE_PADDING
+from wirecrawl.testsite.snapshot import CSRF_PLACEHOLDER, article_path
 
 LATEST_NEWS = "a666dda1282180e0ee1b4427b0574ae7"
 LISTING = f"/en/article/list/{LATEST_NEWS}"
@@ -534,3 +539,222 @@ def test_cli_serve_prints_the_proxy_url_and_stops_on_sigterm(snapshot: Path) -> 
 
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", line)
     assert status == 200
+
+
+# --- network and site faults (see BEHAVIOURS in wirecrawl/testsite/server.py) -------------
+
+
+def raw_exchange(server: SiteServer, path: str, timeout: float = 1.0) -> tuple[str, bytes, str]:
+    """GET through the proxy on a bare socket; read the whole body, or until the connection
+    ends, is reset or stays silent for `timeout`.
+
+    Returns the header block, the body bytes and how the reading ended: "complete" (all of
+    the Content-Length), "eof", "reset" or "timeout".
+    """
+    request = f"GET http://www.kcna.kp{path} HTTP/1.1\r\nHost: www.kcna.kp\r\n\r\n".encode()
+    data, ending = b"", "eof"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        try:
+            while chunk := sock.recv(1 << 20):
+                data += chunk
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = header(head.decode("latin-1"), "Content-Length")
+                if length is not None and len(body) >= int(length):
+                    ending = "complete"
+                    break
+        except TimeoutError:
+            ending = "timeout"
+        except ConnectionResetError:
+            ending = "reset"
+    head, _, body = data.partition(b"\r\n\r\n")
+    return head.decode("latin-1"), body, ending
+
+
+def header(head: str, name: str) -> str | None:
+    for line in head.split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    return None
+
+
+@pytest.fixture
+def story_page(server: SiteServer, site: Site, snapshot: Path) -> tuple[str, bytes]:
+    """The path of a story with photo captions, and its page as normally served."""
+    story = next(s for s in site.stories if s.captions)
+    return f"/en/article/detail/{story.id}", article_path(snapshot, story.id).read_bytes()
+
+
+def test_hang_headers_answers_nothing_until_the_client_leaves(
+    server: SiteServer, story_page: tuple[str, bytes]
+) -> None:
+    path, _ = story_page
+    server.add_fault(path, "hang-headers")
+
+    head, body, ending = raw_exchange(server, path, timeout=0.5)
+
+    assert (head, body, ending) == ("", b"", "timeout")
+    assert [r.status for r in server.requests] == [0]
+    # The client left; the server goes on answering.
+    assert raw_exchange(server, "/robots.txt", timeout=0.5)[0].startswith("HTTP/1.1 200")
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "ending"),
+    [
+        pytest.param("hang-body", "timeout", id="hang-body"),
+        pytest.param("short", "eof", id="short"),
+        pytest.param("reset", "reset", id="reset"),
+    ],
+)
+def test_half_a_body_after_a_content_length_for_all_of_it(
+    server: SiteServer, story_page: tuple[str, bytes], behaviour: str, ending: str
+) -> None:
+    path, page = story_page
+    server.add_fault(path, behaviour)
+
+    head, body, how = raw_exchange(server, path, timeout=0.5)
+
+    assert head.startswith("HTTP/1.1 200")
+    assert header(head, "Content-Length") == str(len(page))
+    assert body == page[: len(page) // 2]
+    assert how == ending
+
+
+def test_truncated_gzip_is_a_cut_gzip_stream_without_length(
+    server: SiteServer, story_page: tuple[str, bytes]
+) -> None:
+    path, page = story_page
+    server.add_fault(path, "truncated-gzip")
+
+    head, body, ending = raw_exchange(server, path)
+
+    assert ending == "eof"
+    assert header(head, "Content-Encoding") == "gzip"
+    assert header(head, "Content-Length") is None
+    with pytest.raises(EOFError):
+        gzip.decompress(body)
+    inflated = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body)
+    assert 0 < len(inflated) < len(page)
+    assert page.startswith(inflated)
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "status", "name", "value"),
+    [
+        pytest.param("429", 429, "Retry-After", "2", id="429"),
+        pytest.param("redirect-loop", 302, "Location", "http://www.kcna.kp{path}", id="loop"),
+        pytest.param(
+            "redirect-offsite", 302, "Location", "http://www.example.com{path}", id="offsite"
+        ),
+    ],
+)
+def test_status_faults(
+    client: Client,
+    server: SiteServer,
+    story_page: tuple[str, bytes],
+    behaviour: str,
+    status: int,
+    name: str,
+    value: str,
+) -> None:
+    path, _ = story_page
+    server.add_fault(path, behaviour)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    try:
+        connection.request("GET", f"http://www.kcna.kp{path}")
+        answer = connection.getresponse()
+        answer.read()
+    finally:
+        connection.close()
+
+    assert answer.status == status
+    assert answer.getheader(name) == value.format(path=path)
+    assert client.get(path).status == 200  # one request each, then the page again
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "content_type"),
+    [
+        pytest.param("wrong-type", "image/png", id="wrong-type"),
+        pytest.param("octet-stream", "application/octet-stream", id="octet-stream"),
+        pytest.param("wrong-charset", "text/html;charset=iso-8859-1", id="wrong-charset"),
+        pytest.param("no-charset", "text/html", id="no-charset"),
+    ],
+)
+def test_mislabelled_pages_keep_their_utf8_bytes(
+    server: SiteServer, story_page: tuple[str, bytes], behaviour: str, content_type: str
+) -> None:
+    path, page = story_page
+    server.add_fault(path, behaviour)
+
+    head, body, _ = raw_exchange(server, path, timeout=0.5)
+
+    assert header(head, "Content-Type") == content_type
+    assert "조선어".encode() in body  # the language bar: the page is UTF-8, not ASCII
+    if behaviour == "no-charset":
+        assert b"charset" not in body.lower()
+        assert body == page.replace(b'<meta charset="utf-8">\n', b"")
+    else:
+        assert body == page
+
+
+def test_huge_adds_a_paragraph_past_any_small_maxsize(
+    server: SiteServer, story_page: tuple[str, bytes]
+) -> None:
+    path, page = story_page
+    server.add_fault(path, "huge")
+
+    head, body, _ = raw_exchange(server, path, timeout=2)
+
+    assert int(header(head, "Content-Length") or 0) == len(body) > HUGE_PADDING
+    normal = KcnaArticlePage("http://www.kcna.kp" + path, page.decode())
+    padded = KcnaArticlePage("http://www.kcna.kp" + path, body.decode())
+    assert padded.paragraphs() == [*normal.paragraphs(), "A" * HUGE_PADDING]
+
+
+def test_gzip_bomb_is_small_on_the_wire_and_inflates_past_16_mib(
+    server: SiteServer, story_page: tuple[str, bytes]
+) -> None:
+    path, _ = story_page
+    server.add_fault(path, "gzip-bomb")
+
+    head, body, _ = raw_exchange(server, path, timeout=5)
+
+    assert header(head, "Content-Encoding") == "gzip"
+    assert int(header(head, "Content-Length") or 0) == len(body) < 100_000
+    assert len(gzip.decompress(body)) > BOMB_PADDING > 16 * 1024 * 1024
+
+
+@pytest.mark.parametrize("behaviour", ["no-title", "no-paragraphs"])
+def test_article_faults_take_away_what_makes_an_article(
+    client: Client, server: SiteServer, story_page: tuple[str, bytes], behaviour: str
+) -> None:
+    path, page = story_page
+    server.add_fault(path, behaviour)
+
+    answer = client.get(path)
+
+    url = "http://www.kcna.kp" + path
+    normal, broken = KcnaArticlePage(url, page.decode()), KcnaArticlePage(url, answer.text)
+    assert answer.status == 200
+    assert not broken.is_article()
+    if behaviour == "no-title":
+        assert broken.title() == ""
+        assert broken.paragraphs() == normal.paragraphs()
+    else:
+        assert broken.paragraphs() == []
+        assert broken.title() == normal.title()
+        assert 'class="photo"' in answer.text  # captions stay
+
+
+def test_faults_change_only_ok_answers(client: Client, server: SiteServer) -> None:
+    missing = "/en/article/detail/ffffffffffffffffffffffffffffffff"
+    server.add_fault(missing, "wrong-type", "huge")
+
+    first, second = client.get(missing), client.get(missing)
+
+    assert (first.status, second.status) == (404, 404)
+    assert first.headers["Content-Type"].startswith("text/html")
+    assert len(second.text) < 1000

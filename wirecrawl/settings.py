@@ -60,6 +60,29 @@ ITEM_PIPELINES = {
 # One `runs` row per crawl; alarms for blocked pages, total failure, nothing stored.
 EXTENSIONS = {"wirecrawl.runlog.RunLog": 500}
 
+# Guards against bad downloads (wirecrawl/middlewares.py; docs/reliability.md). Responses pass
+# from the highest number down, so 560-588 see them decompressed (590) and before retry (550).
+DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite check lets dont_filter requests (and their redirects) through: refuse.
+    "wirecrawl.middlewares.StayOnSiteMiddleware": 60,
+    # A page served as an image or a download is not the page asked for: refuse it.
+    "wirecrawl.middlewares.HtmlOnlyMiddleware": 588,
+    # Scrapy takes a page cut in transit (no Content-Length, cut gzip) as whole: fetch it again.
+    "wirecrawl.middlewares.CompletePageMiddleware": 586,
+    # The site is UTF-8 whatever charset it declares: no mojibake stored.
+    "wirecrawl.middlewares.Utf8Middleware": 584,
+    # Scrapy ignores Retry-After on 429/503: hold requests to the host that long (at most 120 s).
+    "wirecrawl.middlewares.RetryAfterMiddleware": 570,
+    # Scrapy logs retried download failures at DEBUG only: one WARNING line each, counted.
+    "wirecrawl.middlewares.DownloadFailureLogMiddleware": 560,
+}
+# A body shorter than its Content-Length is a failed download, never a page to store (Scrapy's
+# default, set here so that nobody turns it off to silence the errors).
+DOWNLOAD_FAIL_ON_DATALOSS = True
+# The site does not redirect its pages; a longer chain than this is a loop (Scrapy allows 20,
+# each a slow request here).
+REDIRECT_MAX_TIMES = 5
+
 # Timestamps and logs in UTC, text as UTF-8.
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

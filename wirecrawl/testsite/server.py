@@ -19,10 +19,14 @@ Faults are queued per path (`add_fault`, or `root/faults.json`) and consumed one
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
+import re
 import secrets
+import select
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -59,16 +63,70 @@ from wirecrawl.testsite.snapshot import (
 SERVED_HOSTS = frozenset({"www.kcna.kp", "kcna.kp"})
 """Hosts the server answers for; every other host gets 502."""
 
-BEHAVIOURS = frozenset({"ok", "500", "503", "404", "blocked", "empty", "drop-session", "truncated"})
+BEHAVIOURS = frozenset(
+    {
+        "ok", "500", "503", "404", "429", "blocked", "empty", "drop-session",
+        "truncated", "truncated-gzip", "short", "reset", "hang-headers", "hang-body",
+        "redirect-loop", "redirect-offsite", "wrong-type", "octet-stream",
+        "wrong-charset", "no-charset", "huge", "gzip-bomb", "no-title", "no-paragraphs",
+    }
+)  # fmt: skip
 """What a queued fault can do to one request:
 
 - `ok`: answer normally;
-- `500`, `503`, `404`: answer with that status and an error page;
+- `500`, `503`, `404`: answer with that status and an error page (503 with `Retry-After: 5`);
+- `429`: 429 Too Many Requests with `Retry-After: 2` (`RETRY_AFTER_SECONDS`);
 - `blocked`: 200 with a network filter's "Web Page Blocked" page;
 - `empty`: 200 with an empty listing (on a listing path) or an empty page, even for a good session;
 - `drop-session`: forget the request's session first, so a listing POST gets the empty listing;
-- `truncated`: 200 with half the body, no Content-Length, and the connection closed.
+- `truncated`: 200 with half the body, no Content-Length, and the connection closed;
+- `truncated-gzip`: the body gzipped (`Content-Encoding: gzip`), no Content-Length, the gzip
+  stream cut in half and the connection closed;
+- `short`: a Content-Length for the whole body, half of it sent, the connection closed;
+- `reset`: a Content-Length for the whole body, half of it sent, then a TCP reset;
+- `hang-headers`: read the request and answer nothing, until the client hangs up;
+- `hang-body`: send the headers and half the body, then nothing, until the client hangs up;
+- `redirect-loop`: 302 to the very URL asked for (queue it many times for a real loop);
+- `redirect-offsite`: 302 to the same path on another host (`OFFSITE_HOST`);
+- `wrong-type`, `octet-stream`: the page, labelled `image/png` or `application/octet-stream`;
+- `wrong-charset`: the page (UTF-8) labelled `text/html;charset=iso-8859-1`;
+- `no-charset`: the page labelled `text/html`, its `<meta charset>` removed;
+- `huge`: the page with a paragraph of `HUGE_PADDING` bytes added (Content-Length given);
+- `gzip-bomb`: the page with a paragraph of `BOMB_PADDING` bytes added, gzipped: a few
+  tens of KB on the wire;
+- `no-title`: the article page with its headline emptied (`<h1>` and `<title>`);
+- `no-paragraphs`: the article page without its body paragraphs (captions stay).
+
+The page-changing faults (`wrong-type` to `no-paragraphs`) only change 200 answers.
 """
+
+RETRY_AFTER_SECONDS = 2
+"""The `Retry-After` a `429` fault sends."""
+OFFSITE_HOST = "www.example.com"
+"""Where `redirect-offsite` sends the client."""
+HUGE_PADDING = 2 * 1024 * 1024
+"""Bytes a `huge` fault adds to a page: past any `DOWNLOAD_MAXSIZE` a test sets below it."""
+BOMB_PADDING = 32 * 1024 * 1024
+"""Bytes a `gzip-bomb` page inflates by: twice wirecrawl's `DOWNLOAD_MAXSIZE` of 16 MiB."""
+HANG_LIMIT = 120.0
+"""Longest a `hang-*` fault holds a connection when the client never gives up."""
+
+# Faults that change how the answer goes over the wire rather than what it says.
+_WIRE_FAULTS = frozenset(
+    {"truncated", "truncated-gzip", "short", "reset", "hang-headers", "hang-body"}
+)
+_CONTENT_TYPES = {
+    "wrong-type": "image/png",
+    "octet-stream": "application/octet-stream",
+    "wrong-charset": "text/html;charset=iso-8859-1",
+    "no-charset": "text/html",
+}
+_META_CHARSET = re.compile(rb"<meta charset=[\"']?[\w-]+[\"']?\s*/?>\n?", re.IGNORECASE)
+_HEADLINE = re.compile(rb"(<h1 class=\"text-center text-danger\">).*?(</h1>)", re.DOTALL)
+_TITLE = re.compile(rb"(<title>).*?(</title>)", re.DOTALL)
+# render_article prints each body paragraph on a line of its own; captions sit in div.photo.
+_BODY_PARAGRAPH = re.compile(rb"^<p>.*</p>\n", re.MULTILINE)
+_CONTAINER_END = b"\n</div>\n</article>"
 
 SESSION_COOKIE = "JSESSIONID"
 _HTML = "text/html;charset=UTF-8"
@@ -93,7 +151,7 @@ class RequestRecord:
     session: str | None
     """The `JSESSIONID` cookie the request carried, if any."""
     status: int
-    """HTTP status answered."""
+    """HTTP status answered; 0 when the server never answered (`hang-headers`)."""
     time: float
     """`time.monotonic()` when the request arrived."""
     form: dict[str, str] = field(default_factory=dict)
@@ -106,7 +164,8 @@ class _Reply:
     body: bytes = b""
     content_type: str = _HTML
     headers: list[tuple[str, str]] = field(default_factory=list)
-    truncate: bool = False
+    wire: str = "ok"
+    """How the answer goes over the wire: "ok" or one of `_WIRE_FAULTS`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +185,37 @@ def _fault_key(path: str, page_num: int | None) -> tuple[str, int | None]:
     if parts.query.startswith("page_num="):
         page_num = int(parts.query.removeprefix("page_num="))
     return (parts.path or "/", page_num)
+
+
+def _padded(body: bytes, size: int) -> bytes:
+    """The page with a paragraph of `size` bytes more: in the article's body if it has one."""
+    padding = b"<p>" + b"A" * size + b"</p>"
+    if _CONTAINER_END in body:
+        return body.replace(_CONTAINER_END, b"\n" + padding + _CONTAINER_END, 1)
+    return body.replace(b"</body>", padding + b"</body>", 1)
+
+
+def _with_page_fault(reply: _Reply, behaviour: str) -> _Reply:
+    """A 200 answer changed by a fault; other answers and behaviours as they are."""
+    if reply.status != 200:
+        return reply
+    if behaviour in _WIRE_FAULTS:
+        reply.wire = behaviour
+    elif behaviour in _CONTENT_TYPES:
+        reply.content_type = _CONTENT_TYPES[behaviour]
+        if behaviour == "no-charset":
+            reply.body = _META_CHARSET.sub(b"", reply.body)
+    elif behaviour == "huge":
+        reply.body = _padded(reply.body, HUGE_PADDING)
+    elif behaviour == "gzip-bomb":
+        reply.body = gzip.compress(_padded(reply.body, BOMB_PADDING), compresslevel=9)
+        reply.headers.append(("Content-Encoding", "gzip"))
+    elif behaviour == "no-title":
+        reply.body = _HEADLINE.sub(rb"\1\2", reply.body)
+        reply.body = _TITLE.sub(rb"\1KCNA | \2", reply.body)
+    elif behaviour == "no-paragraphs":
+        reply.body = _BODY_PARAGRAPH.sub(b"", reply.body)
+    return reply
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -168,6 +258,8 @@ class SiteServer:
         self._requests: list[RequestRecord] = []
         self._httpd: _ProxyHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Set by stop(): ends the hang-* faults at once.
+        self.stopping = threading.Event()
         self._load_faults_file()
 
     # Life cycle
@@ -178,6 +270,7 @@ class SiteServer:
             raise RuntimeError("server already started")
         httpd = _ProxyHTTPServer(("127.0.0.1", self._port), _Handler)
         httpd.site = self
+        self.stopping.clear()
         self._httpd = httpd
         self._thread = threading.Thread(
             # A short poll interval keeps stop() (and so every test's teardown) quick.
@@ -194,6 +287,7 @@ class SiteServer:
         httpd, thread = self._httpd, self._thread
         if httpd is None or thread is None:
             return
+        self.stopping.set()
         httpd.shutdown()
         # Idle keep-alive connections would hold their threads (and server_close) forever.
         httpd.close_open_connections()
@@ -340,6 +434,13 @@ class SiteServer:
             status = int(behaviour)
             headers = [("Retry-After", "5")] if status == 503 else []
             return self._error(status, headers=headers)
+        if behaviour == "429":
+            return self._error(429, headers=[("Retry-After", str(RETRY_AFTER_SECONDS))])
+        if behaviour == "redirect-loop":
+            return _Reply(status=302, headers=[("Location", incoming.url)])
+        if behaviour == "redirect-offsite":
+            location = f"http://{OFFSITE_HOST}{incoming.path}"
+            return _Reply(status=302, headers=[("Location", location)])
         if behaviour == "blocked":
             return _Reply(status=200, body=render_blocked_page(incoming.url).encode())
         if behaviour == "drop-session":
@@ -350,8 +451,7 @@ class SiteServer:
             reply = self._listing(incoming, listing_id, force_empty=behaviour == "empty")
         else:
             reply = self._static(incoming)
-        reply.truncate = behaviour == "truncated" and reply.status == 200
-        return reply
+        return _with_page_fault(reply, behaviour)
 
     @staticmethod
     def _listing_id(path: str) -> str | None:
@@ -589,30 +689,70 @@ class _Handler(BaseHTTPRequestHandler):
         site = self._site()
         incoming = self._incoming(method)
         reply = site._respond(incoming)
-        site._record(incoming, reply.status, arrived)
+        # Status 0 in the log: the server never answered.
+        site._record(incoming, 0 if reply.wire == "hang-headers" else reply.status, arrived)
         if site.delay > 0:
             time.sleep(site.delay)
         self._send(reply, head_only=method == "HEAD")
 
     def _send(self, reply: _Reply, *, head_only: bool) -> None:
+        if reply.wire == "hang-headers":
+            self._hang()
+            return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers:
             self.send_header(name, value)
         body = reply.body
-        if reply.truncate:
+        if reply.wire in {"truncated", "truncated-gzip"}:
             # No Content-Length and a closed connection: the client cannot tell the page is cut.
+            if reply.wire == "truncated-gzip":
+                body = gzip.compress(body)
+                self.send_header("Content-Encoding", "gzip")
             body = body[: len(body) // 2]
             self.send_header("Connection", "close")
             self.close_connection = True
         else:
+            # The whole body's length, even when only half of it follows (short, reset, hang).
             self.send_header("Content-Length", str(len(body)))
+            if reply.wire != "ok":
+                body = body[: len(body) // 2]
         if reply.status == 502:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
         if not head_only:
             self.wfile.write(body)
+        if reply.wire == "short":
+            self.close_connection = True
+        elif reply.wire == "hang-body":
+            self._hang()
+        elif reply.wire == "reset":
+            self._reset()
+
+    def _hang(self) -> None:
+        """Answer nothing more until the client hangs up (or the server stops, or HANG_LIMIT)."""
+        site = self._site()
+        deadline = time.monotonic() + HANG_LIMIT
+        while time.monotonic() < deadline and not site.stopping.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        break  # the client closed the connection
+                except OSError:
+                    break
+                time.sleep(0.05)  # the client sent more; keep ignoring it
+        self.close_connection = True
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP reset (RST) instead of an orderly close (FIN)."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            # The socket really closes (with linger 0: a reset) when rfile lets go of it too.
+            self.connection.close()
+            self.rfile.close()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Log to stderr only when the server is verbose."""

@@ -1,0 +1,121 @@
+"""Bad input from people: each is refused in one clear line, before any request, changing nothing.
+
+`scrapy crawl` checks its `-a` arguments and opens the database before the crawl starts
+(wirecrawl/commands/crawl.py); a refusal exits 2. Migrations being idempotent and recorded,
+and a newer schema refused by `open_archive` itself, are tested in tests/test_storage.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_crawl
+from wirecrawl.commands.crawl import EXIT_BAD_INPUT
+from wirecrawl.storage import open_archive
+from wirecrawl.testsite.model import Site
+from wirecrawl.testsite.server import SiteServer
+
+
+def random_bytes(db: Path) -> None:
+    db.write_bytes(os.urandom(64 * 1024))
+
+
+def newer_schema(db: Path) -> None:
+    archive = open_archive(db)
+    with archive.conn:
+        archive.conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('wirecrawl', '0099_from_the_future', '2030-01-01T00:00:00')"
+        )
+    archive.close()
+
+
+def cut_in_half(db: Path) -> None:
+    """A real archive (schema and 400 listing entries) of which only the first half was copied."""
+    newer = db.with_name("whole.db")
+    archive = open_archive(newer)
+    with archive.conn:
+        archive.conn.executemany(
+            "INSERT INTO teasers (url, text) VALUES (?, ?)",
+            [(f"http://www.kcna.kp/en/article/detail/{n:032x}", "x" * 500) for n in range(400)],
+        )
+    archive.close()
+    whole = newer.read_bytes()
+    db.write_bytes(whole[: len(whole) // 2 // 4096 * 4096])
+    newer.unlink()
+
+
+def nothing(db: Path) -> None:
+    """No database: the argument is refused before one is made."""
+
+
+@dataclass(frozen=True)
+class BadInput:
+    name: str
+    args: tuple[str, ...]
+    message: str
+    """What the one line must say (a substring)."""
+    prepare: Callable[[Path], None] = nothing
+    db_name: str = "archive.db"
+
+
+CASES = [
+    BadInput("unknown-category", ("-a", "categories=Nope"), "unknown categories ['Nope']"),
+    BadInput("recheck-days-not-a-number", ("-a", "recheck_days=x"), "recheck_days="),
+    BadInput("recheck-days-negative", ("-a", "recheck_days=-3"), "recheck_days="),
+    BadInput("urls-not-a-url", ("-a", "urls=notaurl"), "notaurl"),
+    BadInput("database-under-a-file", (), "file.txt", db_name="file.txt/archive.db"),
+    BadInput("database-is-a-directory", (), "unable to open database file", db_name="folder"),
+    BadInput("database-random-bytes", (), "file is not a database", prepare=random_bytes),
+    BadInput("database-cut-in-half", (), "malformed", prepare=cut_in_half),
+    BadInput(
+        "database-newer-schema",
+        (),
+        "migrations this wirecrawl does not know (0099_from_the_future)",
+        prepare=newer_schema,
+    ),
+]
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    """Every file under `folder` with the hash of its bytes; folders as "dir"."""
+    return {
+        str(path.relative_to(folder)): "dir"
+        if path.is_dir()
+        else hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_input_is_refused_before_any_request_and_changes_nothing(
+    case: BadInput, tmp_path: Path, site_server: SiteServer, small_site: Site
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "file.txt").write_text("notes, not a database\n")
+    (home / "folder").mkdir()
+    db = home / case.db_name
+    case.prepare(db)
+    before = fingerprint(home)
+
+    result = run_crawl(site_server.proxy_url, db, *case.args)
+
+    assert result.returncode == EXIT_BAD_INPUT, result.log
+    assert site_server.requests == []
+    # One line, after Scrapy's own start-up lines: no traceback, no crawl.
+    said = [line for line in result.log.splitlines() if line.startswith("wirecrawl: ")]
+    assert len(said) == 1, result.log
+    assert case.message in said[0], said[0]
+    assert said[0] == result.log.rstrip().splitlines()[-1]
+    assert "Traceback" not in result.log
+    after = fingerprint(home)
+    # The database's bytes are untouched; at most the lock file beside it was made.
+    lock = f"{case.db_name}.lock"
+    assert {name: digest for name, digest in after.items() if name != lock} == before
