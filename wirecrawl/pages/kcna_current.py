@@ -39,6 +39,15 @@ class Pagination:
     page_cnt: int
 
 
+def absolute_url(base: str, href: str) -> str | None:
+    """The canonical absolute URL of a link, or None for one that is no web address
+    (``javascript:``, malformed)."""
+    try:
+        return canonical_url(urljoin(base, href))
+    except ValueError:
+        return None
+
+
 class KcnaListingPage(Page):
     """A category listing page (page 1 from GET, later pages from the form POST)."""
 
@@ -48,9 +57,9 @@ class KcnaListingPage(Page):
         blocks = self.selector.css("main div.article") or self.selector.css("div.article")
         for block in blocks:
             for link in block.css("h5 a[href]"):
-                url = canonical_url(urljoin(self.url, link.attrib["href"]))
-                key = kcna_story_key(url)
-                if key is None or "/article/detail/" not in url:
+                url = absolute_url(self.url, link.attrib["href"])
+                key = kcna_story_key(url) if url else None
+                if url is None or key is None or "/article/detail/" not in url:
                     continue
                 # An entry can hold several <nobr> (a leader's name and the date): match the
                 # date by its pattern, among the entry's text outside the link.
@@ -89,7 +98,8 @@ class KcnaListingPage(Page):
         """Category listings linked from the page (the site's menu): id -> name."""
         categories: dict[str, str] = {}
         for link in self.selector.css("a[href*='/article/list/']"):
-            key = kcna_category_key(urljoin(self.url, link.attrib["href"]))
+            url = absolute_url(self.url, link.attrib["href"])
+            key = kcna_category_key(url) if url else None
             name = text_of(link)
             if key and name and key not in categories:
                 categories[key] = name
@@ -110,8 +120,10 @@ class KcnaArticlePage(Page):
             text = text_of(heading)
             if text:
                 return text
+        # The <title> is "KCNA | headline"; a bare "KCNA" is the site's name, not a headline.
         title = clean_text(self.selector.css("title::text").get(""))
-        return re.sub(r"^KCNA\s*\|\s*", "", title)
+        match = re.match(r"KCNA\s*\|\s*(.+)", title)
+        return match.group(1) if match else ""
 
     def paragraphs(self) -> list[str]:
         """Body paragraphs: the container's direct ``<p>`` children, empty ones dropped.

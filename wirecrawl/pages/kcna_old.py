@@ -33,7 +33,10 @@ _NEXT_DATEMARK = (
 
 def _entry(page: Page, link: Selector, text: str, published: dt.date | None) -> ListingEntry | None:
     # A link to a story (photo and video pages are linked the same way: not stories).
-    url = canonical_url(urljoin(page.url, link.attrib.get("href", "")))
+    try:
+        url = canonical_url(urljoin(page.url, link.attrib.get("href", "")))
+    except ValueError:
+        return None  # a javascript: or malformed link is no story
     key = kcna_story_key(url)
     if key is None or not text:
         return None

@@ -125,13 +125,33 @@ class _LineBuilder:
     def visit(
         self, element: Any, href: str | None, heading: str | None, preformatted: bool
     ) -> None:
+        """Walk the element's tree in document order, adding its text line by line.
+
+        A stack, not recursion: a page nested thousands of levels deep must not raise.
+        """
+        stack: list[tuple[str, Any, str | None, str | None, bool]] = [
+            ("enter", element, href, heading, preformatted)
+        ]
+        while stack:
+            action, node, href, heading, preformatted = stack.pop()
+            if action == "text":
+                self.add(node, href, heading, preformatted)
+            elif action == "end":
+                self.end_line()
+            else:
+                stack.extend(reversed(self._enter(node, href, heading, preformatted)))
+
+    def _enter(
+        self, element: Any, href: str | None, heading: str | None, preformatted: bool
+    ) -> list[tuple[str, Any, str | None, str | None, bool]]:
+        """Open one element; returns what is left to do for it, in order."""
         tag = element.tag if isinstance(element.tag, str) else ""
         tag = tag.lower()
         if not tag or tag in SKIPPED_TAGS or _hidden(element):
-            return  # comments and processing instructions carry no text (their tail is added)
+            return []  # comments and processing instructions carry no text (their tail is added)
         if tag == "br":
             self.end_line()
-            return
+            return []
         block = tag in BLOCK_TAGS
         if block:
             self.end_line()
@@ -143,11 +163,13 @@ class _LineBuilder:
             self._times.append(element.get("datetime").strip())
         preformatted = preformatted or tag == "pre" or "white-space:pre" in _style(element)
         self.add(element.text, href, heading, preformatted)
+        todo: list[tuple[str, Any, str | None, str | None, bool]] = []
         for child in element:
-            self.visit(child, href, heading, preformatted)
-            self.add(child.tail, href, heading, preformatted)
+            todo.append(("enter", child, href, heading, preformatted))
+            todo.append(("text", child.tail, href, heading, preformatted))
         if block:
-            self.end_line()
+            todo.append(("end", None, href, heading, preformatted))
+        return todo
 
 
 def _style(element: Any) -> str:
