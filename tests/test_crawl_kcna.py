@@ -192,3 +192,17 @@ def test_urls_argument_crawls_given_pages_without_a_date(
     assert [r.path for r in site_server.requests if r.path.startswith("/en/")] == [
         f"/en/article/detail/{story.id}"
     ]
+
+
+def test_an_empty_first_listing_page_is_a_failed_session_too(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    category = small_site.categories[0]
+    site_server.add_fault(f"/en/article/list/{category.id}", "empty", page_num=1)
+    result = run_crawl(
+        site_server.proxy_url, tmp_path / "archive.db", "-a", f"categories={category.id}"
+    )
+    assert result.returncode == 0, result.log
+    assert "Empty answer for page 1 of category" in result.log
+    stored = {row["id"] for row in result.rows("SELECT id FROM articles")}
+    assert stored == {story.id for story in small_site.stories_in(category.id)}

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 
-from wirecrawl.storage import ArchiveWriter, SchemaTooNewError, open_archive
+from wirecrawl.storage import MIGRATIONS, ArchiveWriter, SchemaTooNewError, open_archive
 
 NEW = "http://www.kcna.kp/en/article/detail/"
 OLD = "http://www.kcna.kp/en/article/q/"
@@ -111,8 +112,9 @@ def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     open_archive(db).close()
     open_archive(db).close()
-    applied = rows(db, "SELECT name FROM _sqlite_migrations ORDER BY id")
-    assert applied == [("0001_initial",), ("0002_urls_revisions_pages_runs",)]
+    applied = [name for (name,) in rows(db, "SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert applied == [m.name for m in MIGRATIONS.pending(sqlite_utils.Database(memory=True))]
+    assert applied[:3] == ["0001_initial", "0002_urls_revisions_pages_runs", "0003_listing_state"]
 
 
 def test_a_database_from_a_newer_schema_is_refused_unchanged(tmp_path: Path) -> None:

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sqlite3
 import sys
 from collections import Counter
 from typing import TextIO
 
-from wirecrawl.items import ArticleItem
+import sqlite_utils
+
+from wirecrawl.extract import read_story
 from wirecrawl.lock import ArchiveBusyError, ArchiveLock
 from wirecrawl.normalise.article import normalise_article
-from wirecrawl.normalise.urls import kcna_story_key
-from wirecrawl.pages.kcna_current import KcnaArticlePage
-from wirecrawl.storage import ArchiveWriter, iso_date, iter_pages, open_archive
+from wirecrawl.storage import ArchiveWriter, article_row, iter_page_versions, open_archive
 
 
 class Progress:
@@ -55,43 +56,31 @@ def reparse(db_path: str, out: TextIO) -> Counter[str]:
         ).fetchall()
     )
     published_of.update(db.execute("SELECT url, published FROM teasers").fetchall())
-    for page in list(iter_pages(db)):
-        url = page["url"]
-        html = page["body"].decode(page["encoding"] or "utf-8", errors="replace")
-        story = KcnaArticlePage(url, html)
-        key = kcna_story_key(url)
-        if key is None or story.is_blocked() or not story.is_article():
-            counts["not_article"] += 1
-        else:
+    # Pages are read through a connection of their own, one URL at a time (memory stays flat),
+    # while the writer commits its batches.
+    reader = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
+    for url, versions in iter_page_versions(reader):
+        # The newest version that reads as a story: a later filter or error page kept for a
+        # URL must not hide the good page fetched before it.
+        for page in versions:
+            html = page["body"].decode(page["encoding"] or "utf-8", errors="replace")
             published = published_of.get(url)
-            item = ArticleItem(
-                url=url,
-                story_key=key,
-                title=story.title(),
-                paragraphs=story.paragraphs(),
-                published=dt.date.fromisoformat(published) if published else None,
-                fetched_at=dt.datetime.fromisoformat(page["fetched_at"]),
+            _outcome, item = read_story(
+                url,
+                html,
+                dt.date.fromisoformat(published) if published else None,
+                dt.datetime.fromisoformat(page["fetched_at"]),
             )
-            normalise_article(item)
-            writer.add_article(
-                {
-                    "id": item.story_key,
-                    "source": item.source,
-                    "language": item.language,
-                    "url": item.url,
-                    "title": item.title,
-                    "published": iso_date(item.published),
-                    "dateline": item.dateline,
-                    "dateline_place": item.dateline_place,
-                    "dateline_date": iso_date(item.dateline_date),
-                    "agency": item.agency,
-                    "body": item.body,
-                    "seen": page["fetched_at"],
-                }
-            )
+            if item is not None:
+                normalise_article(item)
+                writer.add_article(article_row(item, seen=page["fetched_at"]))
+                break
+        else:
+            counts["not_article"] += 1
         progress.step()
     writer.flush()
     counts.update(writer.outcomes)
+    reader.close()
     db.close()
     return counts
 

@@ -98,3 +98,17 @@ class ListingCoverageItem:
     """True when the listing was read to its last page."""
     seen_at: dt.datetime
     """When the reading ended (UTC, timezone-aware)."""
+
+
+@dataclass(kw_only=True)
+class ListingStateItem:
+    """Whether the archive holds all that a category listed: set False when a crawl starts
+    reading the category, True when it ends the reading cleanly. A crawl that is killed or
+    fails on the way leaves it False, and the next crawl reads the category to its end."""
+
+    category_id: str
+    """Hex id of the category."""
+    complete: bool
+    """True when the reading ended cleanly."""
+    at: dt.datetime
+    """When (UTC, timezone-aware)."""

@@ -12,17 +12,22 @@ Tables (created and changed only by the recorded migrations below):
 
 Writes are batched in transactions (a killed crawl loses at most the open batch, which the
 next run fetches again) and idempotent: re-storing a story keeps its row and ``first_seen``.
+``articles_fts`` is in step with ``articles`` at every commit: per row through the triggers
+of ``0001_initial`` for any writer, per batch in ``ArchiveWriter`` (see ``_write_transaction``).
 The identity rule that decides which row a story belongs to is in ``wirecrawl.normalise.identity``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import itertools
+import json
 import sqlite3
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from wirecrawl.items import ArticleItem
 from wirecrawl.normalise.identity import content_hash, title_key
 
 MIGRATIONS = Migrations("wirecrawl")
@@ -151,6 +157,14 @@ def _urls_revisions_pages_runs(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="0003_listing_state")
+def _listing_state(db: sqlite_utils.Database) -> None:
+    # Whether the archive holds everything a category listed when it was last read through.
+    db["listing_state"].create(  # type: ignore[union-attr]
+        {"category_id": str, "complete": int, "updated_at": str}, pk="category_id"
+    )
+
+
 def timestamp(moment: dt.datetime) -> str:
     """UTC ISO timestamp to the second: ``2026-07-19T08:00:00+00:00``."""
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
@@ -159,6 +173,24 @@ def timestamp(moment: dt.datetime) -> str:
 def iso_date(day: dt.date | None) -> str | None:
     """``YYYY-MM-DD`` or None."""
     return day.isoformat() if day is not None else None
+
+
+def article_row(item: ArticleItem, seen: str) -> dict[str, Any]:
+    """The row ``ArchiveWriter.add_article`` takes for a normalised story seen at ``seen``."""
+    return {
+        "id": item.story_key,
+        "source": item.source,
+        "language": item.language,
+        "url": item.url,
+        "title": item.title,
+        "published": iso_date(item.published),
+        "dateline": item.dateline,
+        "dateline_place": item.dateline_place,
+        "dateline_date": iso_date(item.dateline_date),
+        "agency": item.agency,
+        "body": item.body,
+        "seen": seen,
+    }
 
 
 class SchemaTooNewError(RuntimeError):
@@ -173,6 +205,10 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     # WAL lets datasette read while a crawl writes; a busy timeout rides out short locks.
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA busy_timeout=30000")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit (about 20 ms each here): a
+    # killed process still loses no committed batch; a power cut may lose the last few, which
+    # the next run fetches again, as it does the batch a crash interrupts.
+    db.execute("PRAGMA synchronous=NORMAL")
     return db
 
 
@@ -204,6 +240,9 @@ class CrawlState:
     """Stories listed before but never stored (failed, blocked): URL and listing date."""
     recheck: list[tuple[str, dt.date | None]] = field(default_factory=list)
     """Stored stories to fetch again for edits (``recheck_days``): URL and listing date."""
+    complete_categories: set[str] = field(default_factory=set)
+    """Categories whose last reading ended cleanly: the archive holds all they listed, so a
+    run may stop paging them at the first page of stored stories."""
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -232,6 +271,11 @@ def load_crawl_state(
             [like],
         )
         state.unstored = [(url, _day(published)) for url, published in rows]
+        if "listing_state" in tables:
+            state.complete_categories = {
+                row[0]
+                for row in conn.execute("SELECT category_id FROM listing_state WHERE complete")
+            }
         if recheck_since is not None:
             rows = conn.execute(
                 "SELECT url, published FROM articles WHERE url LIKE ? AND first_seen >= ? "
@@ -249,11 +293,19 @@ _ARTICLE_COLUMNS = (
     "dateline_date", "agency", "body",
 )  # fmt: skip
 
+# The JSON list of a story's category names, kept beside the table for datasette's facets.
+_CATEGORY_NAMES = """
+SELECT json_group_array(category_name) FROM (
+    SELECT category_name FROM article_categories WHERE article_id = :id ORDER BY category_name
+)
+"""
+
+# A new story is inserted with the categories listed before it was fetched: one write a story.
 _INSERT_ARTICLE = f"""
 INSERT INTO articles (id, {", ".join(_ARTICLE_COLUMNS)}, title_key, content_hash,
-                      content_since, first_seen, last_seen)
+                      content_since, first_seen, last_seen, categories)
 VALUES (:id, {", ".join(":" + c for c in _ARTICLE_COLUMNS)}, :title_key, :content_hash,
-        :seen, :seen, :seen)
+        :seen, :seen, :seen, ({_CATEGORY_NAMES}))
 """
 
 _UPDATE_ARTICLE = """
@@ -303,14 +355,94 @@ VALUES (:url, :fetched_at, :fetched_at, :status, :sha256, :encoding, :body)
 ON CONFLICT(url, sha256) DO UPDATE SET last_fetched_at = excluded.last_fetched_at
 """
 
-# The JSON list of a story's category names, kept beside the table for datasette's facets.
-_REFRESH_CATEGORIES = """
-UPDATE articles SET categories = (
-    SELECT json_group_array(category_name) FROM (
-        SELECT category_name FROM article_categories
-        WHERE article_id = articles.id ORDER BY category_name
-    )
-) WHERE id = ?
+# Only a list that changed is written.
+_REFRESH_CATEGORIES = f"""
+UPDATE articles SET categories = fresh.names
+FROM (SELECT ({_CATEGORY_NAMES}) AS names) AS fresh
+WHERE articles.id = :id AND articles.categories IS NOT fresh.names
+"""
+
+
+# The triggers ``enable_fts(create_triggers=True)`` made in 0001_initial.
+_FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
+
+
+class _IndexChanges:
+    """What a write transaction did to the text ``articles_fts`` indexes, applied at its end.
+
+    External-content FTS5 removes a row with the ``'delete'`` command and the values it
+    indexed; a row written twice in one batch is removed once and indexed once.
+    """
+
+    def __init__(self) -> None:
+        self._stale: list[tuple[int, str, str]] = []
+        self._fresh: set[int] = set()
+
+    def inserted(self, rowid: int) -> None:
+        """A new ``articles`` row, to index."""
+        self._fresh.add(rowid)
+
+    def rewritten(self, rowid: int, indexed_title: str, indexed_body: str) -> None:
+        """A row whose title or body changed: remove what was indexed, index the new text."""
+        # A row inserted or rewritten earlier in this batch is not in the index yet.
+        if rowid not in self._fresh:
+            self._stale.append((rowid, indexed_title, indexed_body))
+            self._fresh.add(rowid)
+
+    def apply(self, conn: sqlite3.Connection) -> None:
+        """Bring ``articles_fts`` in step; the last statements of the transaction."""
+        conn.executemany(
+            "INSERT INTO articles_fts (articles_fts, rowid, title, body) "
+            "VALUES ('delete', ?, ?, ?)",
+            self._stale,
+        )
+        if self._fresh:
+            conn.execute(
+                "INSERT INTO articles_fts (rowid, title, body) SELECT rowid, title, body "
+                "FROM articles WHERE rowid IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(self._fresh))],
+            )
+
+
+@contextlib.contextmanager
+def _write_transaction(conn: sqlite3.Connection) -> Iterator[_IndexChanges]:
+    """One write transaction in which the caller keeps ``articles_fts`` in step itself.
+
+    The per-row triggers stay in the schema, so that any other writer keeps the index in step.
+    But every statement that fires one opens a savepoint, and at each savepoint FTS5 writes
+    its pending index out: indexing row by row that way is 3 to 5 times slower than indexing
+    the batch at once. So the triggers are dropped when the transaction begins and created
+    again just before it commits: no reader or other writer ever sees the schema without
+    them, and a batch that fails rolls back with its trigger changes. The caller records its
+    changes of title and body in the ``_IndexChanges`` it is given.
+    """
+    if not conn.in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'articles' "
+            "AND name IN (SELECT value FROM json_each(?)) ORDER BY name",
+            [json.dumps(_FTS_TRIGGERS)],
+        ).fetchall()
+        for name, _sql in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        changes = _IndexChanges()
+        yield changes
+        changes.apply(conn)
+        for _name, sql in triggers:
+            conn.execute(sql)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+
+
+_SET_LISTING_STATE = """
+INSERT INTO listing_state (category_id, complete, updated_at)
+VALUES (:category_id, :complete, :at)
+ON CONFLICT(category_id) DO UPDATE SET
+    complete = excluded.complete,
+    updated_at = excluded.updated_at
 """
 
 
@@ -364,6 +496,10 @@ class ArchiveWriter:
         }
         self._add("page", row)
 
+    def set_listing_state(self, category_id: str, complete: bool, at: str) -> None:
+        """Queue whether a category's listing was read through cleanly (see CrawlState)."""
+        self._add("listing_state", {"category_id": category_id, "complete": complete, "at": at})
+
     def mark_gone(self, url: str, seen: str) -> None:
         """Queue the fact that a stored story's page answered 404 (the agency removed it)."""
         self._add("gone", {"url": url, "seen": seen})
@@ -382,24 +518,33 @@ class ArchiveWriter:
         if not self._queue:
             return
         touched: set[str] = set()
-        with self.db.conn as conn:
+        conn = self.db.conn
+        with _write_transaction(conn) as index:
             for kind, row in self._queue:
                 if kind == "article":
-                    touched.add(self._write_article(conn, row))
+                    article_id, how = self._write_article(conn, index, row)
+                    if how == "merged":
+                        # The story found under another URL takes this URL's categories.
+                        touched.add(article_id)
+                    elif how == "new":
+                        # Inserted just now with every category listed so far.
+                        touched.discard(article_id)
                 elif kind == "entry":
                     conn.execute(_UPSERT_TEASER, row)
-                    if row.get("category_id"):
-                        conn.execute(_ADD_CATEGORY, row)
+                    # A category already known for the story changes nothing.
+                    if row.get("category_id") and conn.execute(_ADD_CATEGORY, row).rowcount:
                         touched.add(self._article_id_of(conn, row["url"]) or row["story_key"])
                 elif kind == "page":
                     conn.execute(_UPSERT_PAGE, row)
+                elif kind == "listing_state":
+                    conn.execute(_SET_LISTING_STATE, row)
                 elif kind == "gone":
                     self.outcomes["gone"] += conn.execute(
                         "UPDATE articles SET gone_at = :seen WHERE gone_at IS NULL AND id = "
                         "(SELECT article_id FROM article_urls WHERE url = :url)",
                         row,
                     ).rowcount
-            conn.executemany(_REFRESH_CATEGORIES, [(key,) for key in sorted(touched)])
+            conn.executemany(_REFRESH_CATEGORIES, [{"id": key} for key in sorted(touched)])
         self._queue.clear()
 
     @staticmethod
@@ -407,8 +552,12 @@ class ArchiveWriter:
         found = conn.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
         return str(found[0]) if found else None
 
-    def _write_article(self, conn: sqlite3.Connection, row: dict[str, Any]) -> str:
-        """Store one story by the identity rule; returns the id of its row."""
+    def _write_article(
+        self, conn: sqlite3.Connection, index: _IndexChanges, row: dict[str, Any]
+    ) -> tuple[str, str]:
+        """Store one story by the identity rule; returns the id of its row and how it was
+        found: ``new``, ``merged`` (under another URL) or ``known``."""
+        how = "known"
         article_id = self._article_id_of(conn, row["url"])
         if article_id is None and row["published"] is not None:
             same = conn.execute(
@@ -417,7 +566,7 @@ class ArchiveWriter:
                 [row["title_key"], row["published"], row["content_hash"]],
             ).fetchone()
             if same is not None:
-                article_id = str(same[0])
+                article_id, how = str(same[0]), "merged"
                 self.outcomes["merged"] += 1
                 # Categories seen under this URL's own key belong to the story found.
                 conn.execute(
@@ -430,12 +579,15 @@ class ArchiveWriter:
         ):
             article_id = row["id"]
         if article_id is None:
-            conn.execute(_INSERT_ARTICLE, row)
+            # Inserted with the categories listed so far, so its list needs no refresh.
+            rowid = conn.execute(_INSERT_ARTICLE, row).lastrowid
+            assert rowid is not None
+            index.inserted(rowid)
             self.outcomes["new"] += 1
-            article_id = row["id"]
+            article_id, how = row["id"], "new"
         else:
-            title, body, url = conn.execute(
-                "SELECT title, body, url FROM articles WHERE id = ?", [article_id]
+            rowid, title, body, url = conn.execute(
+                "SELECT rowid, title, body, url FROM articles WHERE id = ?", [article_id]
             ).fetchone()
             values = {**row, "id": article_id, "url": _preferred_url(url, row["url"])}
             # Compare with the stored text itself, not a stored hash that might lag behind it.
@@ -445,9 +597,11 @@ class ArchiveWriter:
                 self.outcomes["changed"] += 1
             else:
                 self.outcomes["unchanged"] += 1
+            if (title, body) != (row["title"], row["body"]):
+                index.rewritten(rowid, title, body)
             conn.execute(_UPDATE_ARTICLE, values)
         conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
-        return article_id
+        return article_id, how
 
     def mark_vanished(
         self,
@@ -481,8 +635,9 @@ class ArchiveWriter:
             )
             if not urls & listed_urls:
                 gone.append(article_id)
-        with self.db.conn as conn:
-            conn.executemany(
+        # gone_at is not indexed: nothing to re-index (the triggers would re-index every row).
+        with _write_transaction(self.db.conn):
+            self.db.conn.executemany(
                 "UPDATE articles SET gone_at = ? WHERE id = ?", [(seen, key) for key in gone]
             )
         self.outcomes["gone"] += len(gone)
@@ -500,17 +655,25 @@ def _preferred_url(stored: str, seen: str) -> str:
     return stored
 
 
-def iter_pages(db: sqlite_utils.Database) -> Iterable[dict[str, Any]]:
-    """The newest stored page of every URL, oldest URL first, HTML decompressed."""
+def iter_page_versions(db: sqlite_utils.Database) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Every URL in ``pages`` with its stored versions, newest first, HTML decompressed; URLs
+    in the order they were first fetched."""
     rows = db.conn.execute(
-        "SELECT url, max(last_fetched_at) AS fetched_at, status, encoding, body "
-        "FROM pages GROUP BY url ORDER BY min(fetched_at), url"
+        "SELECT p.url, p.last_fetched_at, p.status, p.encoding, p.body FROM pages p "
+        "JOIN (SELECT url, min(fetched_at) AS first FROM pages GROUP BY url) f ON f.url = p.url "
+        "ORDER BY f.first, p.url, p.last_fetched_at DESC"
     )
-    for url, fetched_at, status, encoding, body in rows:
-        yield {
-            "url": url,
-            "fetched_at": fetched_at,
-            "status": status,
-            "encoding": encoding,
-            "body": decompress_page(body),
-        }
+    for url, versions in itertools.groupby(rows, key=lambda row: str(row[0])):
+        yield (
+            url,
+            [
+                {
+                    "url": url,
+                    "fetched_at": fetched_at,
+                    "status": status,
+                    "encoding": encoding,
+                    "body": decompress_page(body),
+                }
+                for _, fetched_at, status, encoding, body in versions
+            ],
+        )

@@ -39,20 +39,21 @@ class Command(ScrapyCrawlCommand):
         try:
             if check is not None:
                 check(**opts.spargs)
-            lock.acquire()
-        except ArchiveBusyError as error:
-            print(f"wirecrawl: {error}", file=sys.stderr)
-            self.exitcode = EXIT_BUSY
-            return
-        except (ValueError, OSError) as error:
+        except ValueError as error:
             print(f"wirecrawl: {error}", file=sys.stderr)
             self.exitcode = EXIT_BAD_INPUT
             return
         try:
+            lock.acquire()
             open_archive(db_path).close()
+        except ArchiveBusyError as error:
+            print(f"wirecrawl: {error}", file=sys.stderr)
+            self.exitcode = EXIT_BUSY
+            return
         except (SchemaTooNewError, sqlite3.Error, OSError) as error:
             lock.release()
-            print(f"wirecrawl: {error} (database: {db_path})", file=sys.stderr)
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            print(f"wirecrawl: cannot use the archive {db_path}: {reason}", file=sys.stderr)
             self.exitcode = EXIT_BAD_INPUT
             return
         try:

@@ -13,10 +13,11 @@ from wirecrawl.items import (
     ArticleItem,
     ListingCoverageItem,
     ListingEntryItem,
+    ListingStateItem,
     PageItem,
     StoryGoneItem,
 )
-from wirecrawl.storage import ArchiveWriter, iso_date, open_archive, timestamp
+from wirecrawl.storage import ArchiveWriter, article_row, iso_date, open_archive, timestamp
 
 # Write at least this often, so a slow live crawl (one page every 2.5 s) does not hold
 # many stories in memory, and a reader sees them soon.
@@ -27,8 +28,9 @@ class SQLiteStorePipeline:
     """Stores stories by the identity rule (see ``wirecrawl.storage``), listing entries,
     fetched pages and removals, and counts outcomes in ``wirecrawl/store/*``."""
 
-    def __init__(self, db_path: str, stats: StatsCollector) -> None:
+    def __init__(self, db_path: str, stats: StatsCollector, batch_size: int = 200) -> None:
         self.db_path = db_path
+        self.batch_size = batch_size
         self.stats = stats
         self.writer: ArchiveWriter | None = None
         self._last_flush = time.monotonic()
@@ -38,10 +40,13 @@ class SQLiteStorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(crawler.settings.get("WIRECRAWL_DB"), crawler.stats)
+        settings = crawler.settings
+        return cls(
+            settings.get("WIRECRAWL_DB"), crawler.stats, settings.getint("WIRECRAWL_BATCH_SIZE")
+        )
 
     def open_spider(self) -> None:
-        self.writer = ArchiveWriter(open_archive(self.db_path))
+        self.writer = ArchiveWriter(open_archive(self.db_path), batch_size=self.batch_size)
 
     def close_spider(self) -> None:
         if self.writer is None:
@@ -72,6 +77,8 @@ class SQLiteStorePipeline:
             self.writer.mark_gone(item.url, timestamp(item.seen_at))
         elif isinstance(item, ListingCoverageItem):
             self._coverage.append(item)
+        elif isinstance(item, ListingStateItem):
+            self.writer.set_listing_state(item.category_id, item.complete, timestamp(item.at))
         if time.monotonic() - self._last_flush > FLUSH_SECONDS:
             self.writer.flush()
             self._count_outcomes()
@@ -88,18 +95,7 @@ class SQLiteStorePipeline:
         if not item.title or not item.body:
             self.stats.inc_value("wirecrawl/store/incomplete")
             raise DropItem(f"story without title or body not stored: {item.url}")
-        row = {column: getattr(item, column) for column in ("source", "language", "url")}
-        row.update(
-            id=item.story_key,
-            title=item.title,
-            published=iso_date(item.published),
-            dateline=item.dateline,
-            dateline_place=item.dateline_place,
-            dateline_date=iso_date(item.dateline_date),
-            agency=item.agency,
-            body=item.body,
-            seen=timestamp(item.fetched_at),
-        )
+        row = article_row(item, seen=timestamp(item.fetched_at))
         self.writer.add_article(row)
         self._listed_urls.add(item.url)
 

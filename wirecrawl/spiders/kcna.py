@@ -29,6 +29,7 @@ from wirecrawl.extract import read_story
 from wirecrawl.items import (
     ListingCoverageItem,
     ListingEntryItem,
+    ListingStateItem,
     PageItem,
     StoryGoneItem,
 )
@@ -36,6 +37,7 @@ from wirecrawl.normalise.urls import canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_current import KcnaListingPage
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
+from wirecrawl.spiders.shared import describe, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
 
 SITE = "http://www.kcna.kp"
@@ -126,11 +128,6 @@ class ListingForm:
     fields: dict[str, str]
     cookiejar: str
     page_cnt: int
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 class KcnaSpider(scrapy.Spider):
@@ -265,11 +262,20 @@ class KcnaSpider(scrapy.Spider):
                     self.categories[key] = name
                     self.logger.info("Found category %s (%s) in the site's menu", key, name)
                     yield self.listing_request(key)
+        if not page.entries() and pagination.page_cnt > 0:
+            # Page 1 without entries although the counters say there are some: a bad answer.
+            failed_page = 1 if resume_at == 2 else resume_at
+            yield from self.renew_or_give_up(category_id, resume_at, renewals, failed_page)
+            return
         self._count("listing/pages_read")
         if resume_at == 2:
+            # Until this reading ends cleanly, the archive may miss what the category lists.
+            yield ListingStateItem(category_id=category_id, complete=False, at=utcnow())
             yield from self.entries(page, category_id)
-            if self.only_stored(page):
-                yield self.end_of_listing(category_id, 1, reached_end=pagination.page_cnt <= 1)
+            if self.only_stored(page, category_id):
+                yield from self.end_of_listing(
+                    category_id, 1, reached_end=pagination.page_cnt <= 1, clean=True
+                )
                 return
         form = ListingForm(
             action=action,
@@ -280,7 +286,7 @@ class KcnaSpider(scrapy.Spider):
         if resume_at <= form.page_cnt:
             yield self.page_request(form, category_id, resume_at, renewals)
         else:
-            yield self.end_of_listing(category_id, resume_at - 1, reached_end=True)
+            yield from self.end_of_listing(category_id, resume_at - 1, reached_end=True)
 
     def page_request(
         self, form: ListingForm, category_id: str, page_num: int, renewals: int
@@ -315,55 +321,69 @@ class KcnaSpider(scrapy.Spider):
             self._count("listing/pages_read")
             yield from self.entries(page, category_id)
             if page_num >= form.page_cnt:
-                yield self.end_of_listing(category_id, page_num, reached_end=True)
-            elif self.only_stored(page):
-                yield self.end_of_listing(category_id, page_num, reached_end=False)
+                yield from self.end_of_listing(category_id, page_num, reached_end=True)
+            elif self.only_stored(page, category_id):
+                yield from self.end_of_listing(category_id, page_num, reached_end=False, clean=True)
             else:
                 yield self.page_request(form, category_id, page_num + 1, renewals=0)
             return
+        yield from self.renew_or_give_up(category_id, page_num, renewals, page_num)
+
+    def renew_or_give_up(
+        self, category_id: str, resume_at: int, renewals: int, failed_page: int
+    ) -> Iterator[Any]:
+        """After an empty answer: a new session for the category, or, after too many, give up."""
         self._count("listing/empty_answer")
         if renewals < MAX_SESSION_RENEWALS:
             self.logger.warning(
                 "Empty answer for page %d of category %s: renewing the session (%d of %d)",
-                page_num,
+                failed_page,
                 category_id,
                 renewals + 1,
                 MAX_SESSION_RENEWALS,
             )
-            yield self.listing_request(category_id, resume_at=page_num, renewals=renewals + 1)
+            yield self.listing_request(category_id, resume_at=resume_at, renewals=renewals + 1)
         else:
             self._count("listing/pages_failed")
             self.logger.error(
-                "Gave up on category %s at page %d of %d after %d new sessions; "
-                "the next run tries again",
+                "Gave up on category %s at page %d after %d new sessions; the next run tries again",
                 category_id,
-                page_num,
-                form.page_cnt,
+                failed_page,
                 MAX_SESSION_RENEWALS,
             )
-            yield self.end_of_listing(category_id, page_num - 1, reached_end=False)
+            yield from self.end_of_listing(category_id, failed_page - 1, reached_end=False)
 
-    def only_stored(self, page: KcnaListingPage) -> bool:
-        """True when every story the page lists is stored already: stop paging there."""
+    def only_stored(self, page: KcnaListingPage, category_id: str) -> bool:
+        """True when every story the page lists is stored already, in a category whose last
+        reading ended cleanly: stop paging there. Otherwise the archive may miss stories on
+        later pages (a crash, a failed page), and the whole listing is read."""
+        if category_id not in self.state.complete_categories:
+            return False
         entries = page.entries()
         return bool(entries) and all(e.url in self.state.stored_urls for e in entries)
 
     def end_of_listing(
-        self, category_id: str, pages_read: int, reached_end: bool
-    ) -> ListingCoverageItem:
-        """Say how far the category's listing was read (for telling vanished stories)."""
+        self, category_id: str, pages_read: int, reached_end: bool, clean: bool = False
+    ) -> Iterator[ListingCoverageItem | ListingStateItem]:
+        """Say how far the category's listing was read (for telling vanished stories), and,
+        when the reading ended cleanly (at the end, or at a page of stored stories in a
+        category known complete), that the archive holds all it lists."""
         self.logger.info(
             "Category %s: read %d listing page(s)%s",
             category_id,
             pages_read,
-            ", to the end" if reached_end else "; the rest lists only stored stories",
+            ", to the end"
+            if reached_end
+            else ("; the rest lists only stored stories" if clean else "; stopped by a failure"),
         )
-        return ListingCoverageItem(
+        yield ListingCoverageItem(
             category_id=category_id,
             oldest=self._oldest.get(category_id),
             reached_end=reached_end,
             seen_at=utcnow(),
         )
+        if reached_end or clean:
+            yield ListingStateItem(category_id=category_id, complete=True, at=utcnow())
 
     def entries(self, page: KcnaListingPage, category_id: str) -> Iterator[Any]:
         """A listing entry item for every entry, and one article request per story."""
@@ -393,7 +413,7 @@ class KcnaSpider(scrapy.Spider):
         self._count("listing/failed")
         request = failure.request  # type: ignore[attr-defined]
         self.logger.error(
-            "Listing page failed, category skipped: %s (%s)", request.url, failure.value
+            "Listing page failed, category skipped: %s (%s)", request.url, describe(failure)
         )
 
     # --- articles ---------------------------------------------------------------------------
@@ -490,7 +510,7 @@ class KcnaSpider(scrapy.Spider):
             yield StoryGoneItem(url=canonical_url(request.url), seen_at=utcnow())
             return
         self._count("article/failed")
-        self.logger.error("Article page failed: %s (%s)", request.url, failure.value)
+        self.logger.error("Article page failed: %s (%s)", request.url, describe(failure))
 
     def _count(self, name: str) -> None:
         assert self.crawler.stats is not None

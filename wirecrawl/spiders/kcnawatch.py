@@ -9,7 +9,6 @@ The page class ``AggregatorArticlePage`` reads the pages.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from wirecrawl.extract import read_story, site_of, story_key
 from wirecrawl.items import ListingEntryItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.pages.aggregator import AggregatorArticlePage
+from wirecrawl.spiders.shared import describe, utcnow
 
 
 def page_urls(argument: str | None) -> list[str]:
@@ -29,11 +29,6 @@ def page_urls(argument: str | None) -> list[str]:
     if not urls or not all(u.startswith(("http://", "https://")) for u in urls):
         raise ValueError(f"-a url= needs absolute http(s) URLs of article pages, got {argument!r}")
     return [canonical_url(u) for u in urls]
-
-
-def utcnow() -> dt.datetime:
-    """Now, in UTC, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 class KcnawatchSpider(scrapy.Spider):
@@ -106,7 +101,7 @@ class KcnawatchSpider(scrapy.Spider):
         """A page that failed (404, time-out ...): counted and logged."""
         self._count("article/failed")
         request = failure.request  # type: ignore[attr-defined]
-        self.logger.error("Article page failed: %s (%s)", request.url, failure.value)
+        self.logger.error("Article page failed: %s (%s)", request.url, describe(failure))
 
     def _count(self, name: str) -> None:
         assert self.crawler.stats is not None
