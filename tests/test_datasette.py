@@ -260,7 +260,7 @@ def test_every_table_and_column_is_described_and_internal_tables_hidden(served: 
     metadata = yaml.safe_load(METADATA.read_text())
     described = metadata["databases"]["wirecrawl"]["tables"]
     shown = {t["name"]: t for t in served.json("/wirecrawl.json")["tables"]}
-    internal = {"_sqlite_migrations", "pages"}
+    internal = {"_sqlite_migrations", "pages", "listing_state"}
     for name, table in shown.items():
         if name.startswith("articles_fts") or name in internal:
             assert table["hidden"], name
