@@ -165,6 +165,16 @@ def _listing_state(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="0004_published_month")
+def _published_month(db: sqlite_utils.Database) -> None:
+    # The month of publication as a column of its own, so that datasette can facet on it.
+    # Generated and virtual: it costs no storage and can never disagree with `published`.
+    db.execute(
+        "ALTER TABLE articles ADD COLUMN published_month TEXT "
+        "GENERATED ALWAYS AS (substr(published, 1, 7)) VIRTUAL"
+    )
+
+
 def timestamp(moment: dt.datetime) -> str:
     """UTC ISO timestamp to the second: ``2026-07-19T08:00:00+00:00``."""
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
