@@ -294,3 +294,36 @@ def test_reparse_takes_the_newest_page_that_reads_as_a_story(
     assert done.returncode == 0, done.stderr
     assert f"{len(small_site.stories)} new, 0 not_article" in done.stdout
     assert table(db, "SELECT title, body FROM articles WHERE id = ?", (story.id,)) == before
+
+
+def test_a_story_older_than_the_listings_reach_is_not_marked_gone(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # The listings reach back about a year: an archived story older than that is not listed,
+    # and must not be taken for removed when a run reads a listing to its end.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    category = small_site.categories[0]
+    old = {"id": "0" * 32, "url": "http://www.kcna.kp/en/article/detail/" + "0" * 32}
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO articles (id, source, language, url, title, published, body, "
+            "first_seen, last_seen) VALUES (:id, 'kcna.kp', 'en', :url, 'An old story', "
+            "'2020-01-01', 'Its text.', '2020-01-01T00:00:00+00:00', '2020-01-01T00:00:00+00:00')",
+            old,
+        )
+        conn.execute("INSERT INTO article_urls VALUES (:url, :id, '2020-01-01', '2020-01-01')", old)
+        conn.execute(
+            "INSERT INTO article_categories VALUES (?, ?, ?, '2020-01-01')",
+            (old["id"], category.id, category.name),
+        )
+        # Make the next run read the category to its end.
+        conn.execute("UPDATE listing_state SET complete = 0")
+
+    second = run_crawl(site_server.proxy_url, db)
+
+    assert second.returncode == 0, second.log
+    assert table(db, "SELECT gone_at FROM articles WHERE id = ?", (old["id"],)) == [
+        {"gone_at": None}
+    ]
+    assert table(db, "SELECT count(*) AS n FROM articles WHERE gone_at IS NOT NULL") == [{"n": 0}]

@@ -624,20 +624,20 @@ class ArchiveWriter:
         """Mark gone the stored stories of a category that its listing no longer shows.
 
         Only the stretch of the listing that was read counts: stories published after
-        ``oldest`` (the date of the last entry read), or all of them when the listing was read
-        to its end. A story listed anywhere in this crawl (``listed_urls``) is not gone.
+        ``oldest`` (the date of the last entry read), or on that day too when the listing was
+        read to its end. Never older ones: the listings reach back only about a year, and a
+        story that aged out of them is not gone. A story listed anywhere in this crawl
+        (``listed_urls``) is not gone either.
         """
         self.flush()
-        if oldest is None and not reached_end:
+        if oldest is None:
             return 0
         query = (
             "SELECT a.id FROM articles a JOIN article_categories c ON c.article_id = a.id "
             "WHERE c.category_id = ? AND a.gone_at IS NULL AND a.published IS NOT NULL"
         )
-        params: list[Any] = [category_id]
-        if not reached_end:
-            query += " AND a.published > ?"
-            params.append(oldest)
+        query += " AND a.published >= ?" if reached_end else " AND a.published > ?"
+        params: list[Any] = [category_id, oldest]
         gone = []
         for (article_id,) in self.db.conn.execute(query, params).fetchall():
             urls = _column(

@@ -14,10 +14,13 @@ class Page:
 
     def __init__(self, url: str, html: str) -> None:
         self.url = url
+        self.html = html
         self.selector = Selector(text=html)
 
     def is_blocked(self) -> bool:
         """True for a network filter page ("Web Page Blocked") answered in place of the site."""
+        if "Blocked" not in self.html:
+            return False  # the common case, without walking the page's text
         return any(
             BLOCKED_MARKER in text for text in self.selector.xpath("//body//text()").getall()
         )
@@ -25,4 +28,5 @@ class Page:
 
 def text_of(node: Selector) -> str:
     """All the text inside ``node``, inline markup dissolved and whitespace normalised."""
-    return clean_text("".join(node.xpath(".//text()").getall()))
+    # lxml's own text walk: the same text as XPath's text() nodes, without building selectors.
+    return clean_text("".join(node.root.itertext()))

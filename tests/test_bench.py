@@ -1,0 +1,68 @@
+"""The benchmark harness (``make bench``), run at a tiny size: it writes a table with every row.
+
+Timings depend on the machine and are never asserted; docs/benchmarks.md holds real figures.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+EVERY_ROW = [
+    "Crawl: `scrapy crawl kcna`, mean wall time",
+    "Crawl: fetch-only spider, mean wall time",
+    "Crawl overhead: crawl / fetch-only",
+    "Scheduled re-run, nothing new",
+    "Scheduled re-run, 1% new stories",
+    "Reparse: `wirecrawl reparse`",
+    "Extraction: `KcnaArticlePage` + `normalise_article`",
+    "Extraction: trafilatura `extract`",
+    "Extraction: ours / trafilatura",
+    "Storage: stories into SQLite, full-text index in step",
+    "Storage: stories into SQLite, full-text index in step",
+    "Storage: the same with each story's page (zlib)",
+    "Spider start: `load_crawl_state`",
+    "Spider start: `load_crawl_state`",
+    "Crawl peak RSS, into an archive of",
+    "Crawl peak RSS, into an archive of",
+    "Search: plain `datasette serve` (its defaults), median",
+    "Search: plain `datasette serve`, 95th percentile",
+    "Search: as `make serve` runs it (`--setting suggest_facets off`)",
+]
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The cells of every body row of the Markdown table in ``markdown``."""
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+
+
+def test_a_tiny_run_writes_every_row_and_keeps_the_hand_written_text(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.md"
+    hand_written = "# Benchmarks\n\nKept.\n\n<!-- bench:start -->\nstale\n<!-- bench:end -->\n"
+    out.write_text(hand_written + "\n## Also kept\n", encoding="utf-8")
+    command = [
+        sys.executable, "-W", "error", "-m", "bench",
+        "--scale", "0.02", "--pairs", "1", "--out", str(out), "--work", str(tmp_path / "work"),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text(encoding="utf-8")
+    rows = table_rows(text)
+    assert [row[0] for row in rows] == EVERY_ROW
+    assert all(row[1] and row[2] for row in rows), rows
+    # Every row with a goal says whether it was met (never a timing assertion here).
+    assert all(row[4] in {"yes", "**no**"} for row in rows if row[3]), rows
+    assert "python -m bench --scale 0.02 --pairs 1" in text
+    for fact in ("`nproc`", "Memory:", "Python 3.", "Scrapy 2.", "SQLite 3."):
+        assert fact in text
+    assert text.startswith("# Benchmarks\n\nKept.\n\n<!-- bench:start -->\n## Latest run")
+    assert text.endswith("<!-- bench:end -->\n\n## Also kept\n")
+    assert "stale" not in text
+    assert table_rows(done.stdout) == rows
