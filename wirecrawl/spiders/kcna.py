@@ -16,28 +16,25 @@ The spider only decides what to fetch; the page classes in ``wirecrawl.pages`` r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import scrapy
 from scrapy.http import FormRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from wirecrawl.extract import read_story
 from wirecrawl.items import (
     ListingCoverageItem,
     ListingEntryItem,
     ListingStateItem,
-    PageItem,
     StoryGoneItem,
 )
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_current import KcnaListingPage
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
-from wirecrawl.spiders.shared import describe, utcnow
+from wirecrawl.spiders.shared import WireSpider, describe, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
 
 SITE = "http://www.kcna.kp"
@@ -130,7 +127,7 @@ class ListingForm:
     page_cnt: int
 
 
-class KcnaSpider(scrapy.Spider):
+class KcnaSpider(WireSpider):
     """Walks the category listings of www.kcna.kp (English) and reads every story they list."""
 
     name = "kcna"
@@ -248,7 +245,7 @@ class KcnaSpider(scrapy.Spider):
         pagination = page.pagination()
         action = page.form_action()
         if page.is_blocked() or pagination is None or action is None:
-            self._count("listing/blocked" if page.is_blocked() else "listing/not_listing")
+            self.count("listing/blocked" if page.is_blocked() else "listing/not_listing")
             self.logger.error(
                 "Not a listing page (%s) at %s: category %s skipped this run",
                 "blocked" if page.is_blocked() else "no pagination or form",
@@ -267,7 +264,7 @@ class KcnaSpider(scrapy.Spider):
             failed_page = 1 if resume_at == 2 else resume_at
             yield from self.renew_or_give_up(category_id, resume_at, renewals, failed_page)
             return
-        self._count("listing/pages_read")
+        self.count("listing/pages_read")
         if resume_at == 2:
             # Until this reading ends cleanly, the archive may miss what the category lists.
             yield ListingStateItem(category_id=category_id, complete=False, at=utcnow())
@@ -318,7 +315,7 @@ class KcnaSpider(scrapy.Spider):
         """Page 2..N of a category. No entries means the session failed: renew and retry."""
         page = KcnaListingPage(response.url, response.text)
         if page.entries():
-            self._count("listing/pages_read")
+            self.count("listing/pages_read")
             yield from self.entries(page, category_id)
             if page_num >= form.page_cnt:
                 yield from self.end_of_listing(category_id, page_num, reached_end=True)
@@ -333,7 +330,7 @@ class KcnaSpider(scrapy.Spider):
         self, category_id: str, resume_at: int, renewals: int, failed_page: int
     ) -> Iterator[Any]:
         """After an empty answer: a new session for the category, or, after too many, give up."""
-        self._count("listing/empty_answer")
+        self.count("listing/empty_answer")
         if renewals < MAX_SESSION_RENEWALS:
             self.logger.warning(
                 "Empty answer for page %d of category %s: renewing the session (%d of %d)",
@@ -344,7 +341,7 @@ class KcnaSpider(scrapy.Spider):
             )
             yield self.listing_request(category_id, resume_at=resume_at, renewals=renewals + 1)
         else:
-            self._count("listing/pages_failed")
+            self.count("listing/pages_failed")
             self.logger.error(
                 "Gave up on category %s at page %d after %d new sessions; the next run tries again",
                 category_id,
@@ -389,7 +386,7 @@ class KcnaSpider(scrapy.Spider):
         """A listing entry item for every entry, and one article request per story."""
         seen_at = utcnow()
         for entry in page.entries():
-            self._count("listing/entries")
+            self.count("listing/entries")
             if entry.published is not None:
                 oldest = self._oldest.get(category_id, entry.published)
                 self._oldest[category_id] = min(oldest, entry.published)
@@ -410,7 +407,7 @@ class KcnaSpider(scrapy.Spider):
 
     def listing_failed(self, failure: Failure) -> None:
         """A listing page that fails (404, time-out ...): log it; the other categories go on."""
-        self._count("listing/failed")
+        self.count("listing/failed")
         request = failure.request  # type: ignore[attr-defined]
         self.logger.error(
             "Listing page failed, category skipped: %s (%s)", request.url, describe(failure)
@@ -426,7 +423,7 @@ class KcnaSpider(scrapy.Spider):
         if url in self._requested_stories:
             return
         self._requested_stories.add(url)
-        self._count(f"article/requested/{reason}")
+        self.count(f"article/requested/{reason}")
         yield Request(
             url,
             callback=self.parse_article,
@@ -436,54 +433,28 @@ class KcnaSpider(scrapy.Spider):
         )
 
     def parse_article(self, response: Response, published: dt.date | None) -> Iterator[Any]:
-        """A story page: an ArticleItem, or a counted, logged skip when it is not an article."""
-        if not isinstance(response, TextResponse):
-            self._count("article/not_text")
-            self.logger.error(
-                "Not a text page (%s): %s", response.headers.get("Content-Type"), response.url
-            )
-            return
-        url = canonical_url(response.url)
-        fetched_at = utcnow()
-        outcome, item = read_story(url, response.text, published, fetched_at)
-        if outcome == "blocked":
-            self._count("article/blocked")
-            self.logger.error("BLOCKED: a 'Web Page Blocked' filter page answered %s", url)
-            return
-        # Kept as fetched, a story or not: a page of a new layout can be re-read later.
-        yield PageItem(
-            url=url,
-            status=response.status,
-            body=response.body,
-            encoding=response.encoding,
-            fetched_at=fetched_at,
-        )
-        if item is None:
-            self._count("article/not_article")
-            self.logger.error("Not an article page (no headline or body): %s", url)
-            return
-        self._count("article/parsed")
-        yield item
+        """A story page: its page and story items, or a counted, logged skip."""
+        yield from self.story_items(response, published)
 
     def parse_old_listing(self, response: Response, kind: str) -> Iterator[Any]:
         """A listing of the old layout (a category page or the homepage), given with
         ``-a urls=``: its entries are teasers, and their stories are followed."""
         if not isinstance(response, TextResponse):
-            self._count("listing/not_listing")
+            self.count("listing/not_listing")
             self.logger.error("Not a text page: %s", response.url)
             return
         url = canonical_url(response.url)
         page = OLD_LISTINGS[kind](url, response.text)
         entries = page.entries()
         if page.is_blocked() or not entries:
-            self._count("listing/blocked" if page.is_blocked() else "listing/not_listing")
+            self.count("listing/blocked" if page.is_blocked() else "listing/not_listing")
             self.logger.error("No story entries on the old-layout listing %s", url)
             return
-        self._count("listing/pages_read")
+        self.count("listing/pages_read")
         category_id = kcna_category_key(url)
         seen_at = utcnow()
         for entry in entries:
-            self._count("listing/entries")
+            self.count("listing/entries")
             yield ListingEntryItem(
                 url=entry.url,
                 story_key=entry.story_key,
@@ -505,18 +476,9 @@ class KcnaSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         error = failure.value
         if isinstance(error, HttpError) and error.response.status == 404:
-            self._count("article/not_found")
+            self.count("article/not_found")
             self.logger.warning("Story page answers 404 (removed by the agency?): %s", request.url)
             yield StoryGoneItem(url=canonical_url(request.url), seen_at=utcnow())
             return
-        self._count("article/failed")
+        self.count("article/failed")
         self.logger.error("Article page failed: %s (%s)", request.url, describe(failure))
-
-    def _count(self, name: str) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"wirecrawl/{name}")
-
-    # Scrapy calls parse() for responses without a callback; this spider sets one everywhere.
-    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
-        """Not used: every request names its callback."""
-        return ()

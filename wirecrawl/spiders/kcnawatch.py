@@ -9,18 +9,17 @@ The page class ``AggregatorArticlePage`` reads the pages.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import scrapy
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from wirecrawl.extract import read_story, site_of, story_key
-from wirecrawl.items import ListingEntryItem, PageItem
+from wirecrawl.extract import site_of, story_key
+from wirecrawl.items import ArticleItem, ListingEntryItem
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.pages.aggregator import AggregatorArticlePage
-from wirecrawl.spiders.shared import describe, utcnow
+from wirecrawl.spiders.shared import WireSpider, describe
 
 
 def page_urls(argument: str | None) -> list[str]:
@@ -31,7 +30,7 @@ def page_urls(argument: str | None) -> list[str]:
     return [canonical_url(u) for u in urls]
 
 
-class KcnawatchSpider(scrapy.Spider):
+class KcnawatchSpider(WireSpider):
     """Reads the aggregator article pages given with ``-a url=``: story and teasers."""
 
     name = "kcnawatch"
@@ -51,41 +50,22 @@ class KcnawatchSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         """The pages given with ``-a url=``."""
         for url in self.urls:
-            self._count("article/requested/asked")
+            self.count("article/requested/asked")
             yield Request(url, callback=self.parse_article, errback=self.article_failed)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """An aggregator page: its story, then a listing entry per teaser."""
-        if not isinstance(response, TextResponse):
-            self._count("article/not_text")
-            self.logger.error(
-                "Not a text page (%s): %s", response.headers.get("Content-Type"), response.url
-            )
+        story = None
+        for item in self.story_items(response, None):
+            yield item
+            if isinstance(item, ArticleItem):
+                story = item
+        if story is None:
             return
-        url = canonical_url(response.url)
-        fetched_at = utcnow()
-        outcome, item = read_story(url, response.text, None, fetched_at)
-        if outcome == "blocked":
-            self._count("article/blocked")
-            self.logger.error("BLOCKED: a 'Web Page Blocked' filter page answered %s", url)
-            return
-        # Kept as fetched: the page is read by the structure of its text, which can be re-read.
-        yield PageItem(
-            url=url,
-            status=response.status,
-            body=response.body,
-            encoding=response.encoding,
-            fetched_at=fetched_at,
-        )
-        if item is None:
-            self._count("article/not_article")
-            self.logger.error("Not an article page (no headline, dateline or end mark): %s", url)
-            return
-        self._count("article/parsed")
-        yield item
+        url, fetched_at = story.url, story.fetched_at
         page = AggregatorArticlePage(url, response.text)
         for teaser in page.teasers():
-            self._count("listing/entries")
+            self.count("listing/entries")
             yield ListingEntryItem(
                 url=teaser.url,
                 story_key=story_key(teaser.url),
@@ -99,15 +79,6 @@ class KcnawatchSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         """A page that failed (404, time-out ...): counted and logged."""
-        self._count("article/failed")
+        self.count("article/failed")
         request = failure.request  # type: ignore[attr-defined]
         self.logger.error("Article page failed: %s (%s)", request.url, describe(failure))
-
-    def _count(self, name: str) -> None:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"wirecrawl/{name}")
-
-    # Scrapy calls parse() for responses without a callback; this spider sets one everywhere.
-    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
-        """Not used: every request names its callback."""
-        return ()
