@@ -40,9 +40,9 @@ STORIES = 100
 BIG_STORIES = 500
 SERVER_DELAY = 0.005  # per response: the crawl cannot run far past the request count
 # Kill points on the small site: the share of a whole crawl's requests seen by the server...
-SHARES = (0.05, 0.35, 0.65, 0.9)
+SHARES = (0.05, 0.2, 0.35, 0.5, 0.65, 0.9)
 # ... or seconds after the last request, while the crawl writes its only batch and closes.
-AFTER_LAST = (0.0, 0.04, 0.1, 0.25)
+AFTER_LAST = (0.0, 0.02, 0.05, 0.1)
 # Kill points on the big site: requests after the archive first shows committed stories.
 AFTER_FIRST_BATCH = (0, 25)
 
@@ -239,13 +239,11 @@ def test_a_killed_crawl_leaves_a_sound_archive_that_the_next_run_completes(
         )
 
     summary = "\n".join(str(trial) for trial in done)
-    assert len(done) >= 10
-    assert all(trial.killed for trial in done), summary
-    # A kill before the first batch is committed leaves nothing to build on: the next run
-    # completes the archive. (After a kill between batches the next run can leave a hole; see
-    # test_gap_an_interrupted_listing_leaves_a_hole_no_later_run_fills: once that is fixed,
-    # demand missing == 0 of every trial.)
-    assert all(t.missing == 0 for t in done if not t.point.startswith("first batch")), summary
+    # Ten kills or more landed (a crawl that ends just before its signal is still checked).
+    assert sum(trial.killed for trial in done) >= 10, summary
+    # Whenever the kill came, the next run completes the archive: a killed reading of a
+    # listing leaves its category incomplete, so the next run reads it to its end.
+    assert all(t.missing == 0 for t in done), summary
     # Kills landed between batches: the archive held some stories, not all ...
     between = [t for t in done if t.point.startswith("first batch")]
     assert all(0 < t.stored < BIG_STORIES for t in between), (
