@@ -52,6 +52,17 @@ def table(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[dict[str,
         return [dict(row) for row in conn.execute(sql, params)]
 
 
+def reparse_from_scratch(db: Path) -> subprocess.CompletedProcess[str]:
+    """Empty `articles` and `article_urls`, then run `wirecrawl reparse` as a user does."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM articles")
+        conn.execute("DELETE FROM article_urls")
+    return subprocess.run(
+        [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(db)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
 def site_requests(server: SiteServer) -> list[str]:
     """What a crawl asked the site for, robots.txt aside: method and path."""
     return [f"{r.method} {r.path}" for r in server.requests if r.path != "/robots.txt"]
@@ -196,14 +207,7 @@ def test_reparse_rebuilds_articles_from_stored_pages_offline(
     assert run_crawl(site_server.proxy_url, db).returncode == 0
     site_server.stop()  # no network from here on
     before = table(db, "SELECT * FROM articles ORDER BY id")
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM articles")
-        conn.execute("DELETE FROM article_urls")
-
-    done = subprocess.run(
-        [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(db)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = reparse_from_scratch(db)
 
     assert done.returncode == 0, done.stderr
     assert f"0 unchanged, 0 changed, {len(before)} new, 0 not_article" in done.stdout
@@ -282,14 +286,7 @@ def test_reparse_takes_the_newest_page_that_reads_as_a_story(
     versions = table(db, "SELECT count(*) AS n FROM pages WHERE url LIKE ?", (f"%{story.id}",))
     assert versions == [{"n": 2}]
     before = table(db, "SELECT title, body FROM articles WHERE id = ?", (story.id,))
-    with sqlite3.connect(db) as conn:
-        conn.execute("DELETE FROM articles")
-        conn.execute("DELETE FROM article_urls")
-
-    done = subprocess.run(
-        [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(db)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = reparse_from_scratch(db)
 
     assert done.returncode == 0, done.stderr
     assert f"{len(small_site.stories)} new, 0 not_article" in done.stdout
