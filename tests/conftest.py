@@ -57,6 +57,9 @@ def run_crawl(
         if key.lower() not in {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
     }
     env["http_proxy"] = proxy_url
+    # An https:// URL (a redirect, a typo) goes to the local server too, which refuses it:
+    # no test request can leave the machine, whatever URL it names.
+    env["https_proxy"] = proxy_url
     command = [
         sys.executable, "-m", "scrapy", "crawl", spider,
         "-s", f"WIRECRAWL_DB={db_path}",

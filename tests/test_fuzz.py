@@ -36,9 +36,9 @@ from wirecrawl.normalise.text import clean_text, strip_end_mark
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
 from wirecrawl.pages.aggregator import AggregatorArticlePage
 from wirecrawl.pages.base import Page
-from wirecrawl.pages.dispatch import page_kind
+from wirecrawl.pages.dispatch import PAGE_CLASSES, page_kind
 from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage
-from wirecrawl.pages.kcna_old import KcnaOldArticlePage, KcnaOldCategoryPage, KcnaOldHomePage
+from wirecrawl.pages.kcna_old import KcnaOldArticlePage, KcnaOldCategoryPage
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.server import SiteServer
@@ -59,17 +59,8 @@ def page_class_of(path: Path) -> type[Page]:
     return CLASSES[name]
 
 
-CLASSES: dict[str, type[Page]] = {
-    cls.__name__: cls
-    for cls in (
-        KcnaArticlePage,
-        KcnaListingPage,
-        KcnaOldArticlePage,
-        KcnaOldCategoryPage,
-        KcnaOldHomePage,
-        AggregatorArticlePage,
-    )
-}
+# Every page class: the kcna.kp ones the dispatcher knows, and the aggregator's.
+CLASSES: dict[str, type[Page]] = {**PAGE_CLASSES, "AggregatorArticlePage": AggregatorArticlePage}
 ARTICLE_CLASSES = (KcnaArticlePage, KcnaOldArticlePage, AggregatorArticlePage)
 
 

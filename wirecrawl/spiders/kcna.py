@@ -32,7 +32,7 @@ from wirecrawl.items import (
 )
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
-from wirecrawl.pages.kcna_current import KcnaListingPage
+from wirecrawl.pages.kcna_current import KcnaListingPage, ListingEntry
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
 from wirecrawl.spiders.shared import WireSpider, describe, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
@@ -259,7 +259,8 @@ class KcnaSpider(WireSpider):
                     self.categories[key] = name
                     self.logger.info("Found category %s (%s) in the site's menu", key, name)
                     yield self.listing_request(key)
-        if not page.entries() and pagination.page_cnt > 0:
+        listed = page.entries()
+        if not listed and pagination.page_cnt > 0:
             # Page 1 without entries although the counters say there are some: a bad answer.
             failed_page = 1 if resume_at == 2 else resume_at
             yield from self.renew_or_give_up(category_id, resume_at, renewals, failed_page)
@@ -268,8 +269,8 @@ class KcnaSpider(WireSpider):
         if resume_at == 2:
             # Until this reading ends cleanly, the archive may miss what the category lists.
             yield ListingStateItem(category_id=category_id, complete=False, at=utcnow())
-            yield from self.entries(page, category_id)
-            if self.only_stored(page, category_id):
+            yield from self.entries(listed, page.url, category_id)
+            if self.only_stored(listed, category_id):
                 yield from self.end_of_listing(
                     category_id, 1, reached_end=pagination.page_cnt <= 1, clean=True
                 )
@@ -314,12 +315,13 @@ class KcnaSpider(WireSpider):
     ) -> Iterator[Any]:
         """Page 2..N of a category. No entries means the session failed: renew and retry."""
         page = KcnaListingPage(response.url, response.text)
-        if page.entries():
+        listed = page.entries()
+        if listed:
             self.count("listing/pages_read")
-            yield from self.entries(page, category_id)
+            yield from self.entries(listed, page.url, category_id)
             if page_num >= form.page_cnt:
                 yield from self.end_of_listing(category_id, page_num, reached_end=True)
-            elif self.only_stored(page, category_id):
+            elif self.only_stored(listed, category_id):
                 yield from self.end_of_listing(category_id, page_num, reached_end=False, clean=True)
             else:
                 yield self.page_request(form, category_id, page_num + 1, renewals=0)
@@ -350,14 +352,13 @@ class KcnaSpider(WireSpider):
             )
             yield from self.end_of_listing(category_id, failed_page - 1, reached_end=False)
 
-    def only_stored(self, page: KcnaListingPage, category_id: str) -> bool:
+    def only_stored(self, listed: list[ListingEntry], category_id: str) -> bool:
         """True when every story the page lists is stored already, in a category whose last
         reading ended cleanly: stop paging there. Otherwise the archive may miss stories on
         later pages (a crash, a failed page), and the whole listing is read."""
         if category_id not in self.state.complete_categories:
             return False
-        entries = page.entries()
-        return bool(entries) and all(e.url in self.state.stored_urls for e in entries)
+        return bool(listed) and all(e.url in self.state.stored_urls for e in listed)
 
     def end_of_listing(
         self, category_id: str, pages_read: int, reached_end: bool, clean: bool = False
@@ -382,12 +383,16 @@ class KcnaSpider(WireSpider):
         if reached_end or clean:
             yield ListingStateItem(category_id=category_id, complete=True, at=utcnow())
 
-    def entries(self, page: KcnaListingPage, category_id: str) -> Iterator[Any]:
-        """A listing entry item for every entry, and one article request per story."""
+    def entries(
+        self, listed: list[ListingEntry], seen_on: str, category_id: str | None
+    ) -> Iterator[Any]:
+        """A listing entry item for every entry seen on a listing page (a category's, or the
+        old homepage's when ``category_id`` is None), and one article request per story."""
         seen_at = utcnow()
-        for entry in page.entries():
+        name = self.categories.get(category_id, category_id) if category_id else None
+        for entry in listed:
             self.count("listing/entries")
-            if entry.published is not None:
+            if category_id is not None and entry.published is not None:
                 oldest = self._oldest.get(category_id, entry.published)
                 self._oldest[category_id] = min(oldest, entry.published)
             yield ListingEntryItem(
@@ -396,8 +401,8 @@ class KcnaSpider(WireSpider):
                 text=entry.text,
                 published=entry.published,
                 category_id=category_id,
-                category_name=self.categories.get(category_id),
-                seen_on=page.url,
+                category_name=name,
+                seen_on=seen_on,
                 seen_at=seen_at,
             )
             # A story listed in several categories, or twice on one page, is fetched once;
@@ -451,22 +456,7 @@ class KcnaSpider(WireSpider):
             self.logger.error("No story entries on the old-layout listing %s", url)
             return
         self.count("listing/pages_read")
-        category_id = kcna_category_key(url)
-        seen_at = utcnow()
-        for entry in entries:
-            self.count("listing/entries")
-            yield ListingEntryItem(
-                url=entry.url,
-                story_key=entry.story_key,
-                text=entry.text,
-                published=entry.published,
-                category_id=category_id,
-                category_name=category_id and self.categories.get(category_id, category_id),
-                seen_on=url,
-                seen_at=seen_at,
-            )
-            if entry.url not in self.state.stored_urls:
-                yield from self.article_request(entry.url, entry.published, reason="new")
+        yield from self.entries(entries, url, kcna_category_key(url))
 
     def article_failed(self, failure: Failure) -> Iterator[StoryGoneItem]:
         """A story page that failed: counted and logged; unstored, so the next run retries it.
