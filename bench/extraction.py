@@ -8,10 +8,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from wirecrawl.extract import read_story
 from wirecrawl.items import ArticleItem
 from wirecrawl.normalise.article import normalise_article
-from wirecrawl.normalise.urls import kcna_story_key
-from wirecrawl.pages.kcna_current import KcnaArticlePage
 from wirecrawl.spiders.kcna import SITE
 from wirecrawl.testsite.snapshot import article_path
 
@@ -42,24 +41,16 @@ def story_pages(root: Path, story_ids: list[str]) -> list[tuple[str, str]]:
 
 
 def read_ours(url: str, html: str) -> ArticleItem:
-    """A story page read as a crawl reads it: the checks, the fields, then normalising."""
-    page = KcnaArticlePage(url, html)
-    key = kcna_story_key(url)
-    if page.is_blocked() or not page.is_article() or key is None:
-        raise ValueError(f"not an article page: {url}")
-    item = ArticleItem(
-        url=url,
-        story_key=key,
-        title=page.title(),
-        paragraphs=page.paragraphs(),
-        published=_PUBLISHED,
-        fetched_at=_FETCHED,
-    )
+    """A story page read as a crawl reads it (``read_story``: the page class's checks and
+    fields), then normalised as the pipelines do."""
+    outcome, item = read_story(url, html, _PUBLISHED, _FETCHED)
+    if item is None:
+        raise ValueError(f"{outcome}, not a story: {url}")
     return normalise_article(item)
 
 
 def time_ours(pages: list[tuple[str, str]]) -> ExtractionResult:
-    """``KcnaArticlePage`` plus ``normalise_article`` over ``pages``."""
+    """``read_story`` (``KcnaArticlePage``) plus ``normalise_article`` over ``pages``."""
     started = time.perf_counter()
     for url, html in pages:
         read_ours(url, html)

@@ -206,3 +206,19 @@ def test_an_empty_first_listing_page_is_a_failed_session_too(
     assert "Empty answer for page 1 of category" in result.log
     stored = {row["id"] for row in result.rows("SELECT id FROM articles")}
     assert stored == {story.id for story in small_site.stories_in(category.id)}
+
+
+def test_items_are_logged_one_by_one_only_at_debug(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    one = f"categories={small_site.categories[0].id}"
+    quiet = run_crawl(site_server.proxy_url, tmp_path / "info.db", "-a", one)
+    chatty = run_crawl(
+        site_server.proxy_url, tmp_path / "debug.db", "-a", one, "-s", "LOG_LEVEL=DEBUG"
+    )
+    assert quiet.returncode == chatty.returncode == 0, quiet.log + chatty.log
+    stored = quiet.stat("wirecrawl/store/new")
+    assert stored > 0
+    assert stored == chatty.stat("wirecrawl/store/new")
+    assert "Scraped from <200 http://www.kcna.kp/en/article/detail/" in chatty.log
+    assert "Scraped from" not in quiet.log

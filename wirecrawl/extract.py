@@ -1,22 +1,31 @@
-"""From a fetched story page to an ArticleItem: which page class reads it, and what it gives.
+"""From a fetched page to what the crawl needs of it: which page class reads it, and what it
+gives.
 
-Shared by the spiders and by ``wirecrawl reparse``, so that a page stored in ``pages`` is read
-offline exactly as it was read online.
+``read_story`` is shared by the spiders and by ``wirecrawl reparse``, so that a page stored in
+``pages`` is read offline exactly as it was read online. ``read_fetched_story`` and
+``read_fetched_listing`` take a page as downloaded (bytes and the encoding Scrapy read them
+with) and do all the work a crawl does on it; the crawl runs them in its page-reading worker
+(``wirecrawl.reader``), so what they take and give is plain, picklable data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from wirecrawl.items import ArticleItem
+from w3lib.encoding import html_to_unicode
+
+from wirecrawl.items import ArticleItem, PageItem
 from wirecrawl.normalise.teasers import aggregator_story_key
 from wirecrawl.normalise.urls import kcna_story_key
 from wirecrawl.pages.aggregator import AggregatorArticlePage
 from wirecrawl.pages.dispatch import page_kind
-from wirecrawl.pages.kcna_current import KcnaArticlePage
+from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage, ListingEntry, Pagination
 from wirecrawl.pages.kcna_old import KcnaOldArticlePage
+from wirecrawl.storage import compress_page
 
 
 class StoryPage(Protocol):
@@ -24,6 +33,7 @@ class StoryPage(Protocol):
 
     def title(self) -> str: ...
     def paragraphs(self) -> list[str]: ...
+    def story(self) -> tuple[str, list[str]] | None: ...
     def is_article(self) -> bool: ...
     def is_blocked(self) -> bool: ...
 
@@ -70,15 +80,100 @@ def read_story(
         return "not_article", None
     if page.is_blocked():
         return "blocked", None
-    if not page.is_article():
+    story = page.story()
+    if story is None:
         return "not_article", None
+    title, paragraphs = story
     item = ArticleItem(
         url=url,
         story_key=story_key(url),
         source="kcna.kp" if is_kcna(url) else site_of(url),
-        title=page.title(),
-        paragraphs=page.paragraphs(),
+        title=title,
+        paragraphs=paragraphs,
         published=published,
         fetched_at=fetched_at,
     )
     return "parsed", item
+
+
+def decode_body(body: bytes, encoding: str) -> str:
+    """The text of a body read with ``encoding``, exactly as Scrapy's ``response.text`` gives
+    it for a response of that encoding (a byte-order mark wins; bad bytes become U+FFFD)."""
+    return html_to_unicode(f"charset={encoding}", body)[1]
+
+
+def fetched_page(
+    url: str, status: int, body: bytes, encoding: str, fetched_at: dt.datetime
+) -> PageItem:
+    """The page as the archive keeps it: its hash and its zlib-compressed body."""
+    return PageItem(
+        url=url,
+        status=status,
+        encoding=encoding,
+        fetched_at=fetched_at,
+        sha256=hashlib.sha256(body).hexdigest(),
+        body_zlib=compress_page(body),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoryReading:
+    """What a fetched story page gave."""
+
+    outcome: str
+    """``parsed``, ``blocked`` (a filter page) or ``not_article``."""
+    story: ArticleItem | None
+    """The story, when ``parsed``; it carries its page in ``page``."""
+    page: PageItem | None
+    """The page to keep, when not ``blocked`` (a filter page is never stored)."""
+
+
+def read_fetched_story(
+    url: str,
+    status: int,
+    body: bytes,
+    encoding: str,
+    published: dt.date | None,
+    fetched_at: dt.datetime,
+) -> StoryReading:
+    """A downloaded story page read: ``read_story`` on its text, and the page to keep."""
+    outcome, story = read_story(url, decode_body(body, encoding), published, fetched_at)
+    if outcome == "blocked":
+        return StoryReading(outcome=outcome, story=None, page=None)
+    page = fetched_page(url, status, body, encoding, fetched_at)
+    if story is not None:
+        story.page = page
+    return StoryReading(outcome=outcome, story=story, page=page)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingReading:
+    """All the spider uses of a category listing page of the current layout."""
+
+    url: str
+    blocked: bool
+    """A filter page ("Web Page Blocked") in place of the listing."""
+    pagination: Pagination | None
+    """The page counters; None when the page carries none (not a listing)."""
+    form_action: str | None
+    """Where later pages are POSTed; None without the form."""
+    form_fields: dict[str, str]
+    """The form's hidden fields."""
+    menu_categories: dict[str, str]
+    """Category listings linked from the page: id -> name."""
+    entries: list[ListingEntry]
+    """The story entries in page order, repeats included."""
+
+
+def read_fetched_listing(url: str, body: bytes, encoding: str) -> ListingReading:
+    """A downloaded category listing page (``KcnaListingPage``) read in full."""
+    page = KcnaListingPage(url, decode_body(body, encoding))
+    return ListingReading(
+        url=url,
+        blocked=page.is_blocked(),
+        pagination=page.pagination(),
+        form_action=page.form_action(),
+        form_fields=page.form_fields(),
+        menu_categories=page.menu_categories(),
+        entries=page.entries(),
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from wirecrawl.pages.kcna_current import ListingEntry
+
 
 @dataclass(kw_only=True)
 class ArticleItem:
@@ -36,44 +38,45 @@ class ArticleItem:
     """Body text: paragraphs separated by one blank line, without dateline and end mark."""
     fetched_at: dt.datetime
     """When the page was fetched (UTC, timezone-aware)."""
+    page: PageItem | None = None
+    """The page as fetched, stored with the story (``pages``); None when read from storage."""
 
 
 @dataclass(kw_only=True)
-class ListingEntryItem:
-    """One entry of a listing page: a link to a story with its line of text and its date."""
+class ListingPageItem:
+    """The story entries of one listing page: links to stories, each with its line of text
+    and its date (``ListingEntry``), and where and when the page was seen."""
 
-    url: str
-    """Canonical URL of the story the entry links to."""
-    story_key: str
-    """The site's hex id of the story."""
-    text: str
-    """The entry's line as printed (markup dissolved, whitespace collapsed)."""
-    published: dt.date | None
-    """The date printed beside the entry (``[2026.7.19.]``); None if it printed none."""
+    entries: list[ListingEntry]
+    """The entries in page order (the teaser pipeline drops a repeat on the same page)."""
     category_id: str | None
-    """Hex id of the category whose listing printed the entry, if it was a category listing."""
+    """Hex id of the category whose listing printed them, if it was a category listing."""
     category_name: str | None
     """Human name of that category."""
     seen_on: str
-    """URL of the listing page the entry was seen on."""
+    """URL of the listing page they were seen on."""
     seen_at: dt.datetime
     """When the listing page was fetched (UTC, timezone-aware)."""
 
 
 @dataclass(kw_only=True)
 class PageItem:
-    """A story page as fetched, kept so that extraction can be re-run without the network."""
+    """A story page as fetched, kept so that extraction can be re-run without the network.
+    A story's page travels in its ``ArticleItem.page``; a page that holds no story is an item
+    of its own."""
 
     url: str
     """Canonical URL of the page."""
     status: int
     """HTTP status it was answered with."""
-    body: bytes
-    """The body as received (decoded from any transfer compression)."""
     encoding: str
     """The character encoding Scrapy read the body with."""
     fetched_at: dt.datetime
     """When it was fetched (UTC, timezone-aware)."""
+    sha256: str
+    """SHA-256 of the body as received (decoded from any transfer compression), hex."""
+    body_zlib: bytes
+    """That body, zlib-compressed as ``pages.body`` stores it."""
 
 
 @dataclass(kw_only=True)

@@ -466,15 +466,26 @@ def decompress_page(stored: bytes) -> bytes:
     return zlib.decompress(stored)
 
 
+Batch = list[tuple[str, dict[str, Any]]]
+"""Rows queued by ``ArchiveWriter``: (kind, row) in the order they came."""
+
+
 class ArchiveWriter:
     """Buffers what a crawl found and writes it in one transaction per batch.
 
     ``outcomes`` counts what happened to stories: ``new``, ``changed``, ``unchanged`` and
     ``merged`` (a known story seen under another URL); ``gone`` counts stories marked gone.
+
+    It writes a batch whenever ``batch_size`` rows are queued; with ``batch_size`` None the
+    caller decides: ``take`` the queued rows and ``write`` them (on another thread, say; only
+    ``write`` and ``flush`` touch the database).
     """
 
     def __init__(
-        self, db: sqlite_utils.Database, batch_size: int = 200, record_revisions: bool = True
+        self,
+        db: sqlite_utils.Database,
+        batch_size: int | None = 200,
+        record_revisions: bool = True,
     ) -> None:
         self.db = db
         self.batch_size = batch_size
@@ -496,13 +507,21 @@ class ArchiveWriter:
 
     def add_page(self, url: str, fetched_at: str, status: int, body: bytes, encoding: str) -> None:
         """Queue a fetched story page; a content already stored for the URL is kept once."""
+        sha256 = hashlib.sha256(body).hexdigest()
+        self.add_compressed_page(url, fetched_at, status, encoding, sha256, compress_page(body))
+
+    def add_compressed_page(
+        self, url: str, fetched_at: str, status: int, encoding: str, sha256: str, body_zlib: bytes
+    ) -> None:
+        """``add_page`` for a body hashed (``sha256`` of it, hex) and compressed
+        (``compress_page``) already, as the crawl's page-reading worker does."""
         row = {
             "url": url,
             "fetched_at": fetched_at,
             "status": status,
-            "sha256": hashlib.sha256(body).hexdigest(),
+            "sha256": sha256,
             "encoding": encoding,
-            "body": compress_page(body),
+            "body": body_zlib,
         }
         self._add("page", row)
 
@@ -520,17 +539,32 @@ class ArchiveWriter:
 
     def _add(self, kind: str, row: dict[str, Any]) -> None:
         self._queue.append((kind, row))
-        if len(self._queue) >= self.batch_size:
+        if self.batch_size is not None and len(self._queue) >= self.batch_size:
             self.flush()
 
+    def take(self) -> Batch:
+        """The rows queued so far, in order; the queue is left empty."""
+        batch, self._queue = self._queue, []
+        return batch
+
     def flush(self) -> None:
-        """Write everything queued, in order, in one transaction."""
-        if not self._queue:
+        """Write everything queued, in order, in one transaction. If that fails, the rows
+        stay queued for the next flush."""
+        batch = self.take()
+        try:
+            self.write(batch)
+        except BaseException:
+            self._queue[:0] = batch
+            raise
+
+    def write(self, batch: Batch) -> None:
+        """Write ``batch`` (from ``take``) in one transaction; all of it, or nothing."""
+        if not batch:
             return
         touched: set[str] = set()
         conn = self.db.conn
         with _write_transaction(conn) as index:
-            for kind, row in self._queue:
+            for kind, row in batch:
                 if kind == "article":
                     article_id, how = self._write_article(conn, index, row)
                     if how == "merged":
@@ -555,7 +589,10 @@ class ArchiveWriter:
                         row,
                     ).rowcount
             conn.executemany(_REFRESH_CATEGORIES, [{"id": key} for key in sorted(touched)])
-        self._queue.clear()
+
+    def requeue(self, batch: Batch) -> None:
+        """Put back, before anything queued since, a batch whose ``write`` failed."""
+        self._queue[:0] = batch
 
     @staticmethod
     def _article_id_of(conn: sqlite3.Connection, url: str) -> str | None:

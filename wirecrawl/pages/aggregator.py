@@ -228,13 +228,21 @@ class AggregatorArticlePage(Page):
                 found.append(Teaser.from_link(self.url, href, group.text, group.published))
         return dedupe_teasers(found)
 
+    def story(self) -> tuple[str, list[str]] | None:
+        """The headline and the paragraphs, each read once; None when the page holds no
+        story (a headline, and lines that open with a dateline or end with the end mark)."""
+        title = self.title()
+        paragraphs = self.paragraphs() if title else []
+        if paragraphs and (
+            _opens_with_dateline(paragraphs[0]) or _ends_with_end_mark(paragraphs[-1])
+        ):
+            return title, paragraphs
+        return None
+
     def is_article(self) -> bool:
         """True when the page holds a story: a headline, and lines that open with a dateline
         or end with the end mark."""
-        paragraphs = self.paragraphs()
-        return bool(self.title() and paragraphs) and (
-            _opens_with_dateline(paragraphs[0]) or _ends_with_end_mark(paragraphs[-1])
-        )
+        return self.story() is not None
 
     # --- the structure of the text ---------------------------------------------------------
 

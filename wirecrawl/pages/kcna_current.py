@@ -141,7 +141,15 @@ class KcnaArticlePage(Page):
         href = self.selector.css("a.gallery_button::attr(href)").get()
         return urljoin(self.url, href) if href else None
 
+    def story(self) -> tuple[str, list[str]] | None:
+        """The headline and the paragraphs, each read once; None without the article
+        structure (the container, a headline and body paragraphs)."""
+        if not self.selector.css("article div.container"):
+            return None
+        title = self.title()
+        paragraphs = self.paragraphs() if title else []
+        return (title, paragraphs) if paragraphs else None
+
     def is_article(self) -> bool:
         """True when the page has the article structure: a headline and body paragraphs."""
-        has_container = bool(self.selector.css("article div.container"))
-        return has_container and bool(self.title()) and bool(self.paragraphs())
+        return self.story() is not None

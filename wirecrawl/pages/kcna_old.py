@@ -73,9 +73,16 @@ class KcnaOldArticlePage(Page):
                 return day
         return None
 
+    def story(self) -> tuple[str, list[str]] | None:
+        """The headline and the paragraphs, each read once; None without the article
+        structure (a headline and body paragraphs)."""
+        title = self.title()
+        paragraphs = self.paragraphs() if title else []
+        return (title, paragraphs) if paragraphs else None
+
     def is_article(self) -> bool:
         """True when the page has the article structure: a headline and body paragraphs."""
-        return bool(self.title()) and bool(self.paragraphs())
+        return self.story() is not None
 
 
 class KcnaOldCategoryPage(Page):

@@ -7,18 +7,22 @@ memberships and sightings are recorded; the ``teasers`` table then holds it once
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
-from wirecrawl.items import ListingEntryItem
+from wirecrawl.items import ListingPageItem
 from wirecrawl.normalise.teasers import teaser_key
+
+logger = logging.getLogger(__name__)
 
 
 class TeaserDedupePipeline:
-    """One listing entry per story per page seen in a crawl."""
+    """One listing entry per story per page seen in a crawl: a repeat is taken out of its
+    ``ListingPageItem`` (and an item left without entries is dropped)."""
 
     def __init__(self, stats: StatsCollector) -> None:
         self.stats = stats
@@ -30,12 +34,19 @@ class TeaserDedupePipeline:
         return cls(crawler.stats)
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ListingEntryItem):
+        if not isinstance(item, ListingPageItem):
             return item
-        key = (teaser_key(item.url), item.seen_on)
-        if key in self.seen:
-            self.stats.inc_value("wirecrawl/teasers/dropped")
-            raise DropItem(f"teaser repeated on {item.seen_on}: {item.url}", log_level="DEBUG")
-        self.seen.add(key)
-        self.stats.inc_value("wirecrawl/teasers/kept")
+        kept = []
+        for entry in item.entries:
+            key = (teaser_key(entry.url), item.seen_on)
+            if key in self.seen:
+                self.stats.inc_value("wirecrawl/teasers/dropped")
+                logger.debug("Teaser repeated on %s: %s", item.seen_on, entry.url)
+                continue
+            self.seen.add(key)
+            kept.append(entry)
+        self.stats.inc_value("wirecrawl/teasers/kept", len(kept))
+        if not kept:
+            raise DropItem(f"every teaser repeated on {item.seen_on}", log_level="DEBUG")
+        item.entries = kept
         return item

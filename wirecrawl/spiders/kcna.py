@@ -24,15 +24,16 @@ from scrapy.http import FormRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from wirecrawl.extract import ListingReading, read_fetched_listing
 from wirecrawl.items import (
     ListingCoverageItem,
-    ListingEntryItem,
+    ListingPageItem,
     ListingStateItem,
     StoryGoneItem,
 )
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
-from wirecrawl.pages.kcna_current import KcnaListingPage, ListingEntry
+from wirecrawl.pages.kcna_current import ListingEntry
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
 from wirecrawl.spiders.shared import WireSpider, describe, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
@@ -233,33 +234,56 @@ class KcnaSpider(WireSpider):
             dont_filter=True,
         )
 
-    def parse_listing(
+    async def read_listing(self, response: Response) -> ListingReading | None:
+        """A category listing page read (in the page-reading worker); None, counted and
+        logged, for an answer that is not text."""
+        if not isinstance(response, TextResponse):
+            self.count("listing/not_listing")
+            self.logger.error("Not a text page: %s", response.url)
+            return None
+        return await self.reader.run(
+            read_fetched_listing, response.url, response.body, response.encoding
+        )
+
+    async def parse_listing(
         self, response: Response, category_id: str, resume_at: int, renewals: int
-    ) -> Iterator[Any]:
+    ) -> list[Any]:
         """Page 1 of a category: its entries, then the POST for the next page.
 
         Pages are read one after another, each POST made when the page before it arrived: a
         session that goes bad then costs one renewal, not one per page queued in it.
         """
-        page = KcnaListingPage(response.url, response.text)
-        pagination = page.pagination()
-        action = page.form_action()
-        if page.is_blocked() or pagination is None or action is None:
-            self.count("listing/blocked" if page.is_blocked() else "listing/not_listing")
+        page = await self.read_listing(response)
+        if page is None:
+            return []
+        return list(self.first_page_outputs(page, response, category_id, resume_at, renewals))
+
+    def first_page_outputs(
+        self,
+        page: ListingReading,
+        response: Response,
+        category_id: str,
+        resume_at: int,
+        renewals: int,
+    ) -> Iterator[Any]:
+        """What ``parse_listing`` gives for the page read."""
+        pagination = page.pagination
+        if page.blocked or pagination is None or page.form_action is None:
+            self.count("listing/blocked" if page.blocked else "listing/not_listing")
             self.logger.error(
                 "Not a listing page (%s) at %s: category %s skipped this run",
-                "blocked" if page.is_blocked() else "no pagination or form",
+                "blocked" if page.blocked else "no pagination or form",
                 response.url,
                 category_id,
             )
             return
         if self.crawl_all_categories:
-            for key, name in page.menu_categories().items():
+            for key, name in page.menu_categories.items():
                 if key not in self.categories:
                     self.categories[key] = name
                     self.logger.info("Found category %s (%s) in the site's menu", key, name)
                     yield self.listing_request(key)
-        listed = page.entries()
+        listed = page.entries
         if not listed and pagination.page_cnt > 0:
             # Page 1 without entries although the counters say there are some: a bad answer.
             failed_page = 1 if resume_at == 2 else resume_at
@@ -276,8 +300,8 @@ class KcnaSpider(WireSpider):
                 )
                 return
         form = ListingForm(
-            action=action,
-            fields=page.form_fields(),
+            action=page.form_action,
+            fields=page.form_fields,
             cookiejar=response.meta["cookiejar"],
             page_cnt=pagination.page_cnt,
         )
@@ -305,28 +329,28 @@ class KcnaSpider(WireSpider):
             dont_filter=True,
         )
 
-    def parse_listing_page(
+    async def parse_listing_page(
         self,
         response: Response,
         category_id: str,
         form: ListingForm,
         page_num: int,
         renewals: int,
-    ) -> Iterator[Any]:
+    ) -> list[Any]:
         """Page 2..N of a category. No entries means the session failed: renew and retry."""
-        page = KcnaListingPage(response.url, response.text)
-        listed = page.entries()
-        if listed:
-            self.count("listing/pages_read")
-            yield from self.entries(listed, page.url, category_id)
-            if page_num >= form.page_cnt:
-                yield from self.end_of_listing(category_id, page_num, reached_end=True)
-            elif self.only_stored(listed, category_id):
-                yield from self.end_of_listing(category_id, page_num, reached_end=False, clean=True)
-            else:
-                yield self.page_request(form, category_id, page_num + 1, renewals=0)
-            return
-        yield from self.renew_or_give_up(category_id, page_num, renewals, page_num)
+        page = await self.read_listing(response)
+        listed = page.entries if page is not None else []
+        if page is None or not listed:
+            return list(self.renew_or_give_up(category_id, page_num, renewals, page_num))
+        self.count("listing/pages_read")
+        outputs = list(self.entries(listed, page.url, category_id))
+        if page_num >= form.page_cnt:
+            outputs += self.end_of_listing(category_id, page_num, reached_end=True)
+        elif self.only_stored(listed, category_id):
+            outputs += self.end_of_listing(category_id, page_num, reached_end=False, clean=True)
+        else:
+            outputs.append(self.page_request(form, category_id, page_num + 1, renewals=0))
+        return outputs
 
     def renew_or_give_up(
         self, category_id: str, resume_at: int, renewals: int, failed_page: int
@@ -386,27 +410,25 @@ class KcnaSpider(WireSpider):
     def entries(
         self, listed: list[ListingEntry], seen_on: str, category_id: str | None
     ) -> Iterator[Any]:
-        """A listing entry item for every entry seen on a listing page (a category's, or the
-        old homepage's when ``category_id`` is None), and one article request per story."""
-        seen_at = utcnow()
+        """The entries seen on a listing page (a category's, or the old homepage's when
+        ``category_id`` is None) as one item, and one article request per story."""
         name = self.categories.get(category_id, category_id) if category_id else None
+        self.count("listing/entries", len(listed))
+        if category_id is not None:
+            dates = [entry.published for entry in listed if entry.published is not None]
+            if dates:
+                oldest = min(dates)
+                self._oldest[category_id] = min(self._oldest.get(category_id, oldest), oldest)
+        yield ListingPageItem(
+            entries=list(listed),
+            category_id=category_id,
+            category_name=name,
+            seen_on=seen_on,
+            seen_at=utcnow(),
+        )
+        # A story listed in several categories, or twice on one page, is fetched once;
+        # a stored story is not fetched again.
         for entry in listed:
-            self.count("listing/entries")
-            if category_id is not None and entry.published is not None:
-                oldest = self._oldest.get(category_id, entry.published)
-                self._oldest[category_id] = min(oldest, entry.published)
-            yield ListingEntryItem(
-                url=entry.url,
-                story_key=entry.story_key,
-                text=entry.text,
-                published=entry.published,
-                category_id=category_id,
-                category_name=name,
-                seen_on=seen_on,
-                seen_at=seen_at,
-            )
-            # A story listed in several categories, or twice on one page, is fetched once;
-            # a stored story is not fetched again.
             if entry.url not in self.state.stored_urls:
                 yield from self.article_request(entry.url, entry.published, reason="new")
 
@@ -437,9 +459,9 @@ class KcnaSpider(WireSpider):
             dont_filter=True,
         )
 
-    def parse_article(self, response: Response, published: dt.date | None) -> Iterator[Any]:
-        """A story page: its page and story items, or a counted, logged skip."""
-        yield from self.story_items(response, published)
+    async def parse_article(self, response: Response, published: dt.date | None) -> list[Any]:
+        """A story page: its story (carrying the page), or a counted, logged skip."""
+        return await self.story_items(response, published)
 
     def parse_old_listing(self, response: Response, kind: str) -> Iterator[Any]:
         """A listing of the old layout (a category page or the homepage), given with

@@ -2,23 +2,24 @@
 
     scrapy crawl kcnawatch -a url=https://kcnawatch.org/newstream/<unix time>-<id>/<slug>/[,...]
 
-Each page gives its story (an ArticleItem; the pipelines split off dateline and end mark) and one
-ListingEntryItem per teaser of its "More From <source>" box. Teasers are recorded, not followed.
-The page class ``AggregatorArticlePage`` reads the pages.
+Each page gives its story (an ArticleItem; the pipelines split off dateline and end mark) and
+one ListingPageItem with the teasers of its "More From <source>" box. Teasers are recorded, not
+followed. The page class ``AggregatorArticlePage`` reads the pages.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from wirecrawl.extract import site_of, story_key
-from wirecrawl.items import ArticleItem, ListingEntryItem
+from wirecrawl.items import ArticleItem, ListingPageItem
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.pages.aggregator import AggregatorArticlePage
+from wirecrawl.pages.kcna_current import ListingEntry
 from wirecrawl.spiders.shared import WireSpider, describe
 
 
@@ -53,10 +54,10 @@ class KcnawatchSpider(WireSpider):
             self.count("article/requested/asked")
             yield Request(url, callback=self.parse_article, errback=self.article_failed)
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         """An aggregator page: its story, then a listing entry per teaser."""
         story = None
-        for item in self.story_items(response, None):
+        for item in await self.story_items(response, None):
             yield item
             if isinstance(item, ArticleItem):
                 story = item
@@ -64,18 +65,25 @@ class KcnawatchSpider(WireSpider):
             return
         url, fetched_at = story.url, story.fetched_at
         page = AggregatorArticlePage(url, response.text)
-        for teaser in page.teasers():
-            self.count("listing/entries")
-            yield ListingEntryItem(
+        teasers = [
+            ListingEntry(
                 url=teaser.url,
                 story_key=story_key(teaser.url),
                 text=teaser.text,
                 published=teaser.published,
-                category_id=None,
-                category_name=None,
-                seen_on=url,
-                seen_at=fetched_at,
             )
+            for teaser in page.teasers()
+        ]
+        if not teasers:
+            return
+        self.count("listing/entries", len(teasers))
+        yield ListingPageItem(
+            entries=teasers,
+            category_id=None,
+            category_name=None,
+            seen_on=url,
+            seen_at=fetched_at,
+        )
 
     def article_failed(self, failure: Failure) -> None:
         """A page that failed (404, time-out ...): counted and logged."""

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Self
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from wirecrawl.extract import read_story
+from wirecrawl.extract import read_fetched_story
 from wirecrawl.items import ArticleItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
+from wirecrawl.reader import PageReader, default_enabled
 
 
 def utcnow() -> dt.datetime:
@@ -27,44 +30,69 @@ def describe(failure: Failure) -> str:
 
 class WireSpider(scrapy.Spider):
     """A spider of the archive: counts its work under ``wirecrawl/`` in the stats, and reads
-    story pages the same way whatever led to them."""
+    story pages the same way whatever led to them (in a worker process: ``wirecrawl.reader``)."""
 
-    def story_items(
+    reader: PageReader
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        setting = crawler.settings.get("WIRECRAWL_READ_WORKER")
+        use_worker = (
+            default_enabled()
+            if setting is None
+            else crawler.settings.getbool("WIRECRAWL_READ_WORKER")
+        )
+        spider.reader = PageReader(use_worker)
+        # Started now, the worker imports the page classes while the crawl starts up.
+        spider.reader.start()
+        crawler.signals.connect(spider.close_reader, signal=signals.spider_closed)
+        return spider
+
+    async def close_reader(self) -> None:
+        """Stop the page-reading worker; its CPU time goes in the stats."""
+        seconds = await self.reader.close()
+        if seconds is not None:
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("wirecrawl/reader/worker_cpu_seconds", round(seconds, 2))
+
+    async def story_items(
         self, response: Response, published: dt.date | None
-    ) -> Iterator[PageItem | ArticleItem]:
-        """The page as fetched (kept for reparse, a story or not) and the story it carries;
-        a filter page ("Web Page Blocked") gives nothing and is counted and logged loudly."""
+    ) -> list[PageItem | ArticleItem]:
+        """The story a page carries, with the page as fetched in its ``page`` (kept for
+        reparse); a page without a story gives the page alone. A filter page ("Web Page
+        Blocked") gives nothing and is counted and logged loudly."""
         if not isinstance(response, TextResponse):
             self.count("article/not_text")
             self.logger.error(
                 "Not a text page (%s): %s", response.headers.get("Content-Type"), response.url
             )
-            return
+            return []
         url = canonical_url(response.url)
-        fetched_at = utcnow()
-        outcome, item = read_story(url, response.text, published, fetched_at)
-        if outcome == "blocked":
+        reading = await self.reader.run(
+            read_fetched_story,
+            url,
+            response.status,
+            response.body,
+            response.encoding,
+            published,
+            utcnow(),
+        )
+        if reading.outcome == "blocked":
             self.count("article/blocked")
             self.logger.error("BLOCKED: a 'Web Page Blocked' filter page answered %s", url)
-            return
-        yield PageItem(
-            url=url,
-            status=response.status,
-            body=response.body,
-            encoding=response.encoding,
-            fetched_at=fetched_at,
-        )
-        if item is None:
+            return []
+        if reading.story is None:
             self.count("article/not_article")
             self.logger.error("Not an article page (no headline or body): %s", url)
-            return
+            return [reading.page] if reading.page is not None else []
         self.count("article/parsed")
-        yield item
+        return [reading.story]
 
-    def count(self, name: str) -> None:
-        """Add one to the stat ``wirecrawl/<name>``."""
+    def count(self, name: str, count: int = 1) -> None:
+        """Add ``count`` (one) to the stat ``wirecrawl/<name>``."""
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"wirecrawl/{name}")
+        self.crawler.stats.inc_value(f"wirecrawl/{name}", count)
 
     # Scrapy calls parse() for responses without a callback; these spiders set one everywhere.
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:

@@ -1,0 +1,202 @@
+"""The page-reading worker (wirecrawl.reader): real crawls read the same with it and without
+it, survive its death, and leave nothing running when killed; the worker's own protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, CrawlResult, run_crawl
+from wirecrawl.extract import StoryReading, read_fetched_story
+from wirecrawl.normalise.urls import canonical_url
+from wirecrawl.reader import PageReader, ReaderError
+from wirecrawl.testsite.model import Site
+from wirecrawl.testsite.server import SiteServer
+
+FIXTURE = ROOT / "fixtures" / "kcna" / "article-year-boundary" / "page.html"
+STORY_COLUMNS = "id, url, title, body, published, dateline, dateline_place, dateline_date, agency"
+
+
+def stored(result: CrawlResult) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The stories (without timestamps) and the kept pages (url, hash) of a crawl."""
+    stories = result.rows(f"SELECT {STORY_COLUMNS}, categories FROM articles ORDER BY id")
+    pages = result.rows("SELECT url, sha256, status, encoding FROM pages ORDER BY url")
+    return stories, pages
+
+
+def test_a_crawl_stores_the_same_with_the_worker_and_without_it(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    with_worker = run_crawl(site_server.proxy_url, tmp_path / "worker.db")
+    without = run_crawl(
+        site_server.proxy_url, tmp_path / "thread.db", "-s", "WIRECRAWL_READ_WORKER=False"
+    )
+
+    assert with_worker.returncode == without.returncode == 0, with_worker.log + without.log
+    stories, pages = stored(with_worker)
+    assert len(stories) == len(small_site.stories)
+    assert len(pages) == len(small_site.stories)
+    assert (stories, pages) == stored(without)
+    # The worker did the reading in one crawl, and only there.
+    assert with_worker.stat("wirecrawl/article/parsed") == len(small_site.stories)
+    assert "'wirecrawl/reader/worker_cpu_seconds'" in with_worker.log
+    assert "'wirecrawl/reader/worker_cpu_seconds'" not in without.log
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def worker_of(crawl: subprocess.Popen[str], timeout: float = 30) -> int:
+    """The crawl's page-reading worker, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in children(crawl.pid):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"wirecrawl.reader" in command:
+                return pid
+        time.sleep(0.05)
+    raise AssertionError("the crawl started no page-reading worker")
+
+
+def is_running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def start_crawl(server: SiteServer, db_path: Path) -> subprocess.Popen[str]:
+    """``scrapy crawl kcna`` through ``server``, running in the background."""
+    env = {k: v for k, v in os.environ.items() if k.lower() not in {"http_proxy", "https_proxy"}}
+    env["http_proxy"] = env["https_proxy"] = server.proxy_url
+    command = [sys.executable, "-m", "scrapy", "crawl", "kcna",
+               "-s", f"WIRECRAWL_DB={db_path}", "-s", "DOWNLOAD_DELAY=0"]  # fmt: skip
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_stories(server: SiteServer, count: int, timeout: float = 60) -> None:
+    """Until the server has answered ``count`` story pages."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum("/article/detail/" in r.path for r in server.requests) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"fewer than {count} story pages were fetched in {timeout} s")
+
+
+def test_a_crawl_whose_worker_dies_reads_the_rest_itself(tmp_path: Path, small_site: Site) -> None:
+    # Each answer takes 50 ms, so the worker is killed in the middle of the story pages.
+    with SiteServer(tmp_path / "site", delay=0.05) as server:
+        crawl = start_crawl(server, tmp_path / "archive.db")
+        worker = worker_of(crawl)
+        wait_for_stories(server, 10)
+        os.kill(worker, signal.SIGKILL)
+        log, _ = crawl.communicate(timeout=120)
+
+    result = CrawlResult(crawl.returncode, log, tmp_path / "archive.db")
+    assert result.returncode == 0, log
+    assert log.count("The page-reading worker ended") == 1
+    assert "Spider error" not in log
+    stories, pages = stored(result)
+    assert {story["id"] for story in stories} == {story.id for story in small_site.stories}
+    assert all(story["title"] and story["body"] for story in stories)
+    assert len(pages) == len(small_site.stories)
+    # Its CPU time is unknown: it did not end when the crawl closed it.
+    assert "'wirecrawl/reader/worker_cpu_seconds'" not in log
+
+
+def test_a_killed_crawl_leaves_no_worker_running(tmp_path: Path, small_site: Site) -> None:
+    with SiteServer(tmp_path / "site", delay=0.05) as server:
+        crawl = start_crawl(server, tmp_path / "archive.db")
+        worker = worker_of(crawl)
+        wait_for_stories(server, 5)
+        crawl.kill()
+        crawl.communicate(timeout=30)
+        # Its stdin closed with the crawl: the worker ends on its own.
+        deadline = time.monotonic() + 10
+        while is_running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not is_running(worker)
+
+
+def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
+    body = FIXTURE.read_bytes()
+    url = "http://www.kcna.kp/en/article/detail/" + "0" * 32
+    fetched_at = dt.datetime(2026, 7, 20, 8, 0, tzinfo=dt.UTC)
+    args = (url, 200, body, "utf-8", dt.date(2026, 7, 19), fetched_at)
+
+    async def both() -> tuple[StoryReading, StoryReading]:
+        reader = PageReader(use_worker=True)
+        reader.start()
+        try:
+            in_worker = await reader.run(read_fetched_story, *args)
+        finally:
+            seconds = await reader.close()
+        assert seconds is not None
+        assert seconds > 0
+        return in_worker, await PageReader(use_worker=False).run(read_fetched_story, *args)
+
+    in_worker, in_thread = asyncio.run(both())
+    assert in_worker == in_thread
+    assert in_worker.outcome == "parsed"
+    assert in_worker.story is not None
+    assert in_worker.story.title
+
+
+def test_an_error_in_the_worker_comes_back_with_its_traceback() -> None:
+    async def fail() -> None:
+        reader = PageReader(use_worker=True)
+        reader.start()
+        try:
+            with pytest.raises(ReaderError, match=r"(?s)canonical_url failed.*not an absolute"):
+                await reader.run(canonical_url, "no scheme, no host")
+            # The worker goes on after an error.
+            assert await reader.run(canonical_url, "HTTP://KCNA.KP/en") == "http://www.kcna.kp/en"
+        finally:
+            await reader.close()
+
+    asyncio.run(fail())
+
+
+def test_the_worker_runs_only_wirecrawl_functions() -> None:
+    async def refused() -> None:
+        reader = PageReader(use_worker=True)
+        reader.start()
+        try:
+            with pytest.raises(ReaderError, match="not a wirecrawl function"):
+                await reader.run(os.getcwd)
+        finally:
+            await reader.close()
+
+    asyncio.run(refused())

@@ -1,0 +1,205 @@
+"""Pages read in a worker process, so that the crawl's own thread only fetches.
+
+A Scrapy crawl runs its engine, its downloads, the spiders' callbacks and the item pipelines
+on one thread. Reading a page (decoding and parsing the HTML, finding the headline and the
+paragraphs, or a listing's entries and form) costs that thread about as much as fetching it,
+and while it reads, no request goes out and no answer is taken in. ``PageReader`` hands the
+reading to a process of its own (``python -m wirecrawl.reader``, started with the spider): the
+spider awaits the result while the engine goes on fetching, so a crawl that the site's pace
+does not hold back (a backfill, a replay of the offline snapshot) takes about as long as its
+requests. ``WIRECRAWL_READ_WORKER`` turns it off (the pages are then read in the crawl's
+thread); unset, it is on when the machine has more than one CPU.
+
+The worker runs the functions of ``wirecrawl.extract`` (``read_fetched_story``,
+``read_fetched_listing``) that a crawl without it runs in its own thread, and that
+``wirecrawl reparse`` shares, so a page reads the same either way; normalising and storing
+stay in the crawl's pipelines. It talks over its stdin and stdout (frames of a length and a
+pickle; both ends are ours and the pipes private), answers in order, runs only this package's
+functions, ignores Ctrl-C (the crawl stops it when it closes) and exits when its stdin
+closes, which also happens when the crawl is killed. If the worker dies, the crawl logs it
+once and reads the remaining pages itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_HEADER = struct.Struct("!I")
+# Where ``python -m wirecrawl.reader`` finds the package, installed or not.
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+class ReaderError(Exception):
+    """The function raised in the worker; the message holds the worker's traceback."""
+
+
+class _WorkerGoneError(Exception):
+    """The worker process ended before it answered."""
+
+
+def default_enabled() -> bool:
+    """A worker only helps when it has a CPU of its own."""
+    return (os.cpu_count() or 1) > 1
+
+
+def _frame(message: Any) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+class _Answers(asyncio.Protocol):
+    """Reads the worker's framed answers from its stdout and hands them out in order."""
+
+    def __init__(self) -> None:
+        self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.buffer = bytearray()
+        self.gone = False
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self.buffer)
+            end = _HEADER.size + size
+            if len(self.buffer) < end:
+                return
+            message = pickle.loads(self.buffer[_HEADER.size : end])
+            del self.buffer[:end]
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_result(message)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.gone = True
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(_WorkerGoneError())
+
+
+class PageReader:
+    """Runs the page-reading functions of ``wirecrawl.extract`` in a worker process when
+    ``use_worker``, else in this thread."""
+
+    def __init__(self, use_worker: bool) -> None:
+        self.use_worker = use_worker
+        self._process: subprocess.Popen[bytes] | None = None
+        self._answers = _Answers()
+        self._requests: asyncio.WriteTransport | None = None
+        self._connected: asyncio.Task[None] | None = None
+        self._failed = False
+
+    def start(self) -> None:
+        """Start the worker; it imports the page classes while the crawl starts up."""
+        if not self.use_worker or self._process is not None:
+            return
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, env.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "wirecrawl.reader"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    async def _connect(self) -> None:
+        """Attach the worker's pipes to the event loop (once, at the first page)."""
+        assert self._process is not None
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        loop = asyncio.get_running_loop()
+        await loop.connect_read_pipe(lambda: self._answers, self._process.stdout)
+        self._requests, _ = await loop.connect_write_pipe(asyncio.Protocol, self._process.stdin)
+
+    async def run(self, function: Callable[..., _T], *args: Any) -> _T:
+        """``function(*args)``, in the worker when there is one. ``function`` is one of this
+        package's module-level functions (the worker finds it by name); its arguments and
+        result are sent by pickle."""
+        if self._process is None or self._failed:
+            return function(*args)
+        if self._connected is None:
+            self._connected = asyncio.ensure_future(self._connect())
+        await self._connected
+        assert self._requests is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        try:
+            if self._answers.gone or self._requests.is_closing():
+                raise _WorkerGoneError()
+            self._answers.waiting.append(future)
+            self._requests.write(_frame((function, args)))
+            status, value = await future
+        except _WorkerGoneError:
+            if not self._failed:
+                self._failed = True
+                logger.error(
+                    "The page-reading worker ended (exit status %s); the crawl reads pages "
+                    "itself from now on",
+                    self._process.poll(),
+                )
+            return function(*args)
+        if status == "error":
+            raise ReaderError(f"{function.__name__} failed in the worker:\n{value}")
+        return value  # type: ignore[no-any-return]
+
+    async def close(self) -> float | None:
+        """Stop the worker: its stdin closes and it exits (killed if it has not within 10 s).
+        Returns the CPU seconds it used, or None when there was no worker."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if self._requests is not None:
+            self._requests.close()
+        elif process.stdin is not None:
+            process.stdin.close()
+        for _ in range(1000):
+            if process.returncode is not None:
+                return None  # reaped already: it died during the crawl
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                process.returncode = os.waitstatus_to_exitcode(status)
+                return usage.ru_utime + usage.ru_stime
+            await asyncio.sleep(0.01)
+        logger.warning("The page-reading worker did not exit; killing it")
+        process.kill()
+        process.wait()
+        return None
+
+
+def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
+    """The worker's loop: read a frame, run the function it names, write the answer; until
+    EOF. Only this package's functions are run."""
+    while header := requests.read(_HEADER.size):
+        if len(header) < _HEADER.size:
+            return
+        (size,) = _HEADER.unpack(header)
+        function, args = pickle.loads(requests.read(size))
+        try:
+            if not function.__module__.startswith("wirecrawl."):
+                raise ValueError(f"not a wirecrawl function: {function!r}")
+            answer: tuple[str, Any] = ("ok", function(*args))
+        except Exception:  # the crawl raises it as ReaderError, with this text
+            answer = ("error", traceback.format_exc())
+        answers.write(_frame(answer))
+        answers.flush()
+
+
+if __name__ == "__main__":
+    # Ctrl-C goes to the whole process group: the crawl stops, then closes our stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import wirecrawl.extract  # noqa: F401 (what the crawl asks for, imported before the first page)
+
+    serve(sys.stdin.buffer, sys.stdout.buffer)
