@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from lxml import etree  # type: ignore[import-untyped]  # parsel's tree; lxml has no stubs
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from wirecrawl.normalise.text import clean_text
 
@@ -28,5 +32,20 @@ class Page:
 
 def text_of(node: Selector) -> str:
     """All the text inside ``node``, inline markup dissolved and whitespace normalised."""
+    return element_text(node.root)
+
+
+def element_text(element: Any) -> str:
+    """``text_of`` for an lxml element of the page's tree."""
     # lxml's own text walk: the same text as XPath's text() nodes, without building selectors.
-    return clean_text("".join(node.root.itertext()))
+    return clean_text("".join(element.itertext()))
+
+
+_TRANSLATOR = HTMLTranslator()
+
+
+def compiled_css(query: str) -> Any:
+    """A CSS query compiled once to an lxml XPath, the one ``Selector.css(query)`` runs; called
+    with a page's ``root`` it gives the matching elements, without a selector for each. For the
+    queries a crawl runs on every story page."""
+    return etree.XPath(_TRANSLATOR.css_to_xpath(query))

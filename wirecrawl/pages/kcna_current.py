@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.text import clean_text
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
-from wirecrawl.pages.base import Page, text_of
+from wirecrawl.pages.base import Page, compiled_css, element_text, text_of
 
 _SCRIPT_VAR = r"var\s+{name}\s*=\s*(\d+)\s*;"
 
@@ -110,14 +110,18 @@ class KcnaArticlePage(Page):
     """A story page: headline in ``h1.text-danger``, body in the container's own ``<p>``."""
 
     _CONTAINER = "main > article > div.container"
+    # Run on every story page a crawl fetches: compiled once (``compiled_css``).
+    _ANY_CONTAINER = compiled_css("article div.container")
+    _HEADINGS = compiled_css(f"{_CONTAINER} > h1")
+    _LOOSE_HEADINGS = compiled_css("article div.container h1")
+    _PARAGRAPHS = compiled_css(f"{_CONTAINER} > p")
+    _LOOSE_PARAGRAPHS = compiled_css("article div.container > p")
 
     def title(self) -> str:
         """The headline; a second, empty ``h1`` may follow it, and ``<title>`` is the fallback."""
-        headings = self.selector.css(f"{self._CONTAINER} > h1") or self.selector.css(
-            "article div.container h1"
-        )
-        for heading in headings:
-            text = text_of(heading)
+        root = self.selector.root
+        for heading in self._HEADINGS(root) or self._LOOSE_HEADINGS(root):
+            text = element_text(heading)
             if text:
                 return text
         # The <title> is "KCNA | headline"; a bare "KCNA" is the site's name, not a headline.
@@ -130,10 +134,9 @@ class KcnaArticlePage(Page):
 
         A ``<p>`` nested in a ``<div>`` is a photo caption, not body.
         """
-        nodes = self.selector.css(f"{self._CONTAINER} > p") or self.selector.css(
-            "article div.container > p"
-        )
-        texts = (text_of(p) for p in nodes)
+        root = self.selector.root
+        nodes = self._PARAGRAPHS(root) or self._LOOSE_PARAGRAPHS(root)
+        texts = (element_text(p) for p in nodes)
         return [text for text in texts if text]
 
     def gallery_url(self) -> str | None:
@@ -144,7 +147,7 @@ class KcnaArticlePage(Page):
     def story(self) -> tuple[str, list[str]] | None:
         """The headline and the paragraphs, each read once; None without the article
         structure (the container, a headline and body paragraphs)."""
-        if not self.selector.css("article div.container"):
+        if not self._ANY_CONTAINER(self.selector.root):
             return None
         title = self.title()
         paragraphs = self.paragraphs() if title else []
