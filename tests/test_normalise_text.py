@@ -1,5 +1,7 @@
 """Tables and properties for wirecrawl.normalise.text."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -147,3 +149,22 @@ story_paragraph = st.text(alphabet=st.sampled_from(list("abc .,")), min_size=1).
 def test_strip_end_mark_removes_an_appended_mark(paragraphs: list[str]) -> None:
     assert strip_end_mark([*paragraphs[:-1], paragraphs[-1] + " -0-"]) == (paragraphs, True)
     assert strip_end_mark([*paragraphs, "-0-", ""]) == (paragraphs, True)
+
+
+def clean_text_by_regex(text: str) -> str:
+    """clean_text as first written, with regular expressions only: the reference."""
+    invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"))
+    text = re.sub(r"\s+", " ", text.translate(invisible)).strip()
+    text = re.sub(r" (?=[,;!?)])| (?=[.:](?![^\W_]))", "", text)
+    return re.sub(r"\( ", "(", text)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab1 ,;!?).:(_-\t\n\r\x0b\x0c\x1c\x85\u00a0\u2003\u2028\u3000\u200b\u00ad\ufeff")
+        )
+    )
+)
+def test_clean_text_matches_the_regular_expressions_it_replaced(text: str) -> None:
+    assert clean_text(text) == clean_text_by_regex(text)

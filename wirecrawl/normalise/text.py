@@ -5,20 +5,17 @@ import re
 # Invisible characters that carry nothing in English wire text. The site and the aggregators
 # leave zero-width spaces and soft hyphens inside words; BOMs appear where fragments were joined;
 # U+180E was a space once and U+200E/U+200F (direction marks) come in with copied text.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"),
-    None,
-)
-
-# `\s` on str patterns is every character for which str.isspace() is true: ASCII whitespace,
-# line/paragraph separators and all Unicode spaces (nbsp, thin and ideographic spaces, ...).
-_WHITESPACE_RUN = re.compile(r"\s+")
+_INVISIBLE_CHARACTERS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u200e\u200f"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARACTERS), None)
+# Most lines hold none: translate() (slow per character) runs only on those that do.
+_ANY_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}]")
 
 # Joining the text of inline elements (`<span>Kim Jong Un</span> , general`) leaves a space before
 # punctuation. Before `.` and `:` the space is kept when a letter or digit follows, because then
 # the dot or colon starts something (`.5`, `.kcmsf`) rather than ends a phrase.
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" (?=[,;!?)])| (?=[.:](?![^\W_]))")
-_SPACE_AFTER_OPENING_PARENTHESIS = re.compile(r"\( ")
+# Most lines hold none of these: the pattern above runs only on lines that do.
+_SPACE_THEN_PUNCTUATION = re.compile(r" [,;!?).:]")
 
 _END_MARK = "-0-"
 
@@ -31,10 +28,15 @@ def clean_text(text: str) -> str:
     before `, . ; : ! ? )` and after `(`. Dashes (` -- `, ` -0-`) and apostrophes are never
     touched. The result is stable: `clean_text(clean_text(s)) == clean_text(s)`.
     """
-    text = text.translate(_INVISIBLE)
-    text = _WHITESPACE_RUN.sub(" ", text).strip()
-    text = _SPACE_BEFORE_PUNCTUATION.sub("", text)
-    return _SPACE_AFTER_OPENING_PARENTHESIS.sub("(", text)
+    if _ANY_INVISIBLE.search(text):
+        text = text.translate(_INVISIBLE)
+    # str.split() splits on every character for which str.isspace() is true (those `\s`
+    # matches on str patterns): ASCII whitespace, line and paragraph separators and all
+    # Unicode spaces (nbsp, thin and ideographic spaces, ...).
+    text = " ".join(text.split())
+    if _SPACE_THEN_PUNCTUATION.search(text):
+        text = _SPACE_BEFORE_PUNCTUATION.sub("", text)
+    return text.replace("( ", "(")
 
 
 def strip_end_mark(paragraphs: list[str]) -> tuple[list[str], bool]:
