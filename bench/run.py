@@ -31,6 +31,7 @@ from wirecrawl.testsite.server import SiteServer
 DEFAULT_OUT = crawls.ROOT / "docs" / "benchmarks.md"
 GOAL_RATIO = 1.10
 GOAL_SPEEDUP = 10.0
+EXTRACTION_ROUNDS = 3
 GOAL_STORIES_PER_SECOND = 10_000
 GOAL_RSS_MB = 250
 GOAL_MEDIAN_MS = 50.0
@@ -229,7 +230,15 @@ class Benchmark:
         self.say("extraction")
         ids = [story.id for story in self.site.stories[: self.sizes.reference_pages]]
         pages = extraction.story_pages(self.site_root, ids)
-        ours = max((extraction.time_ours(pages) for _ in range(2)), key=lambda r: r.per_second)
+        reference_installed = extraction.trafilatura_installed()
+        # Rounds alternate the two extractors, so that a slow spell of this shared machine
+        # falls on both; each keeps its best round.
+        ours_rounds, reference_rounds = [], []
+        for _ in range(EXTRACTION_ROUNDS):
+            ours_rounds.append(extraction.time_ours(pages))
+            if reference_installed:
+                reference_rounds.append(extraction.time_trafilatura(pages))
+        ours = max(ours_rounds, key=lambda r: r.per_second)
         size = f"{number(ours.pages)} pages of {ours.kilobytes:.1f} KiB"
         self.rows.append(
             Row(
@@ -238,7 +247,7 @@ class Benchmark:
                 result=f"{number(ours.per_second)} pages/s",
             )
         )
-        if not extraction.trafilatura_installed():
+        if not reference_installed:
             self.rows += [
                 Row(measure=REFERENCE, size=size, result="not installed"),
                 Row(
@@ -249,9 +258,7 @@ class Benchmark:
                 ),
             ]
             return
-        reference = max(
-            (extraction.time_trafilatura(pages) for _ in range(2)), key=lambda r: r.per_second
-        )
+        reference = max(reference_rounds, key=lambda r: r.per_second)
         speedup = ours.per_second / reference.per_second
         self.rows += [
             Row(
@@ -268,9 +275,10 @@ class Benchmark:
             ),
         ]
         self.notes.append(
-            "Extraction: the same story pages of the imitation site, read from memory, best of "
-            "two passes each; ours is what a crawl does per page (`is_blocked`, `is_article`, "
-            "`title`, `paragraphs`, then `normalise_article`)."
+            f"Extraction: the same story pages of the imitation site, read from memory; "
+            f"{EXTRACTION_ROUNDS} rounds, each timing ours then trafilatura, and each extractor's "
+            f"best round; ours is what a crawl's page reading does per page (`read_story`: the "
+            f"blocked check, `KcnaArticlePage.story()`), then the pipelines' `normalise_article`."
         )
 
     # 4: storage, memory, crawl state ------------------------------------------------------
