@@ -337,20 +337,28 @@ class Benchmark:
                     crawls.crawl_kcna(server, databases[count], self.log(f"memory-{count}")),
                     "crawl into a big archive",
                 )
-                peaks.append(run.peak_rss_mb)
+                # The crawl is two processes, Scrapy's and its page-reading worker, each with
+                # its own peak in the crawl's stats; their sum bounds the crawl's peak (wait4
+                # gives only the larger of the two).
+                crawl_mib = _stat(run.log, "wirecrawl/peak_rss_mib") or run.peak_rss_mb
+                worker_mib = _stat(run.log, "wirecrawl/reader/worker_peak_rss_mib")
+                total = crawl_mib + worker_mib
+                peaks.append(total)
                 self.rows.append(
                     Row(
-                        measure="Crawl peak RSS, into an archive of",
-                        size=f"{number(count)} stories",
-                        result=f"{run.peak_rss_mb:.0f} MiB ({run.seconds:.1f} s)",
+                        measure="Crawl peak RSS (Scrapy process + page-reading worker)",
+                        size=f"into an archive of {number(count)} stories",
+                        result=f"{total:.0f} MiB ({crawl_mib:.0f} + {worker_mib:.0f}; "
+                        f"{run.seconds:.1f} s)",
                         goal=f"< {GOAL_RSS_MB} MiB" + (", flat" if count == large else ""),
-                        met=run.peak_rss_mb < GOAL_RSS_MB
-                        and (count == small or run.peak_rss_mb < peaks[0] * 1.25),
+                        met=total < GOAL_RSS_MB and (count == small or total < peaks[0] * 1.25),
                     )
                 )
         self.notes.append(
-            f"Memory: peak resident memory (`wait4` of the `scrapy crawl` process) of a crawl of "
-            f"a new {number(len(memory_site.stories))}-story site into the archives just written; "
+            f"Memory: peak resident memory of a crawl of a new "
+            f"{number(len(memory_site.stories))}-story site into the archives just written: "
+            "the Scrapy process's own (`wirecrawl/peak_rss_mib`, `getrusage` at its close) plus "
+            "its page-reading worker's (`wirecrawl/reader/worker_peak_rss_mib`, from `wait4`); "
             "'flat' means within 25% of the crawl into the smaller archive. `load_crawl_state` "
             "is timed in this process; its memory is the peak of Python allocations "
             "(tracemalloc)."

@@ -47,6 +47,8 @@ def test_a_crawl_stores_the_same_with_the_worker_and_without_it(
     assert (stories, pages) == stored(without)
     # The worker did the reading in one crawl, and only there.
     assert with_worker.stat("wirecrawl/article/parsed") == len(small_site.stories)
+    assert with_worker.stat("wirecrawl/reader/worker_peak_rss_mib") > 10
+    assert with_worker.stat("wirecrawl/peak_rss_mib") > 10
     assert "'wirecrawl/reader/worker_cpu_seconds'" in with_worker.log
     assert "'wirecrawl/reader/worker_cpu_seconds'" not in without.log
 
@@ -162,9 +164,10 @@ def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
         try:
             in_worker = await reader.run(read_fetched_story, *args)
         finally:
-            seconds = await reader.close()
-        assert seconds is not None
-        assert seconds > 0
+            usage = await reader.close()
+        assert usage is not None
+        assert usage.cpu_seconds > 0
+        assert 10 < usage.peak_rss_mib < 250
         return in_worker, await PageReader(use_worker=False).run(read_fetched_story, *args)
 
     in_worker, in_thread = asyncio.run(both())

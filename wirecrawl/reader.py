@@ -33,6 +33,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -42,6 +43,15 @@ _T = TypeVar("_T")
 _HEADER = struct.Struct("!I")
 # Where ``python -m wirecrawl.reader`` finds the package, installed or not.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+@dataclass(frozen=True)
+class WorkerUsage:
+    """What the worker process used, from the kernel when it exited."""
+
+    cpu_seconds: float
+    peak_rss_mib: float
+    """Its peak resident memory, MiB: the crawl's own peak does not include it."""
 
 
 class ReaderError(Exception):
@@ -155,9 +165,9 @@ class PageReader:
             raise ReaderError(f"{function.__name__} failed in the worker:\n{value}")
         return value  # type: ignore[no-any-return]
 
-    async def close(self) -> float | None:
+    async def close(self) -> WorkerUsage | None:
         """Stop the worker: its stdin closes and it exits (killed if it has not within 10 s).
-        Returns the CPU seconds it used, or None when there was no worker."""
+        Returns what it used, or None when there was no worker (or it died before)."""
         process, self._process = self._process, None
         if process is None:
             return None
@@ -171,7 +181,10 @@ class PageReader:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 process.returncode = os.waitstatus_to_exitcode(status)
-                return usage.ru_utime + usage.ru_stime
+                return WorkerUsage(
+                    cpu_seconds=usage.ru_utime + usage.ru_stime,
+                    peak_rss_mib=usage.ru_maxrss / 1024,
+                )
             await asyncio.sleep(0.01)
         logger.warning("The page-reading worker did not exit; killing it")
         process.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import resource
 from collections.abc import Iterable
 from typing import Any, Self
 
@@ -50,11 +51,16 @@ class WireSpider(scrapy.Spider):
         return spider
 
     async def close_reader(self) -> None:
-        """Stop the page-reading worker; its CPU time goes in the stats."""
-        seconds = await self.reader.close()
-        if seconds is not None:
-            assert self.crawler.stats is not None
-            self.crawler.stats.set_value("wirecrawl/reader/worker_cpu_seconds", round(seconds, 2))
+        """Stop the page-reading worker. The stats get its CPU time and peak memory, and the
+        crawl process's own peak memory (``wirecrawl/peak_rss_mib``, without the worker)."""
+        usage = await self.reader.close()
+        stats = self.crawler.stats
+        assert stats is not None
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        stats.set_value("wirecrawl/peak_rss_mib", round(own))
+        if usage is not None:
+            stats.set_value("wirecrawl/reader/worker_cpu_seconds", round(usage.cpu_seconds, 2))
+            stats.set_value("wirecrawl/reader/worker_peak_rss_mib", round(usage.peak_rss_mib))
 
     async def story_items(
         self, response: Response, published: dt.date | None
