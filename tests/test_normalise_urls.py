@@ -194,13 +194,17 @@ def test_key_functions_never_raise(text: str) -> None:
         assert key is None or (len(key) in {32, 64} and key == key.lower())
 
 
-@given(hex_ids.filter(lambda h: len(h) == 32), st.sampled_from(["", "/", "\n", "?a=1", "x"]))
+@given(
+    st.sampled_from(["detail", "list", "Detail", "q"]),
+    hex_ids.filter(lambda h: len(h) == 32),
+    st.sampled_from(["", "/", "\n", "?a=1", "x"]),
+)
 def test_story_urls_in_canonical_form_come_back_unchanged_by_either_path(
-    hex_id: str, tail: str
+    kind: str, hex_id: str, tail: str
 ) -> None:
     # canonical_url answers a URL already in the site's canonical form without the full
     # canonicalisation; a leading space forces the full path (it strips the URL first).
-    url = f"http://www.kcna.kp/en/article/detail/{hex_id}{tail}"
+    url = f"http://www.kcna.kp/en/article/{kind}/{hex_id}{tail}"
     assert canonical_url(url) == canonical_url(" " + url)
     if hex_id == hex_id.lower() and tail == "":
         assert canonical_url(url) == url

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -148,32 +148,37 @@ def read_fetched_story(
 
 @dataclass(frozen=True, kw_only=True)
 class ListingReading:
-    """All the spider uses of a category listing page of the current layout."""
+    """What the spider uses of a category listing page of the current layout."""
 
     url: str
     blocked: bool
     """A filter page ("Web Page Blocked") in place of the listing."""
-    pagination: Pagination | None
-    """The page counters; None when the page carries none (not a listing)."""
-    form_action: str | None
-    """Where later pages are POSTed; None without the form."""
-    form_fields: dict[str, str]
-    """The form's hidden fields."""
-    menu_categories: dict[str, str]
-    """Category listings linked from the page: id -> name."""
     entries: list[ListingEntry]
     """The story entries in page order, repeats included."""
+    pagination: Pagination | None = None
+    """The page counters; None when the page carries none (not a listing), or not asked for."""
+    form_action: str | None = None
+    """Where later pages are POSTed; None without the form, or not asked for."""
+    form_fields: dict[str, str] = field(default_factory=dict)
+    """The form's hidden fields."""
+    menu_categories: dict[str, str] = field(default_factory=dict)
+    """Category listings linked from the page (id -> name), when asked for."""
 
 
-def read_fetched_listing(url: str, body: bytes, encoding: str) -> ListingReading:
-    """A downloaded category listing page (``KcnaListingPage``) read in full."""
+def read_fetched_listing(
+    url: str, body: bytes, encoding: str, *, form: bool = True, menu: bool = True
+) -> ListingReading:
+    """A downloaded category listing page (``KcnaListingPage``) read: its entries, and when
+    asked its pagination and form (``form``, for page 1) and the site's menu (``menu``, for a
+    crawl of every category). The menu holds the most links of the page, so a page read for
+    its entries alone costs a third as much."""
     page = KcnaListingPage(url, decode_body(body, encoding))
     return ListingReading(
         url=url,
         blocked=page.is_blocked(),
-        pagination=page.pagination(),
-        form_action=page.form_action(),
-        form_fields=page.form_fields(),
-        menu_categories=page.menu_categories(),
         entries=page.entries(),
+        pagination=page.pagination() if form else None,
+        form_action=page.form_action() if form else None,
+        form_fields=page.form_fields() if form else {},
+        menu_categories=page.menu_categories() if menu else {},
     )

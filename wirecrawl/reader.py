@@ -135,12 +135,12 @@ class PageReader:
         await loop.connect_read_pipe(lambda: self._answers, self._process.stdout)
         self._requests, _ = await loop.connect_write_pipe(asyncio.Protocol, self._process.stdin)
 
-    async def run(self, function: Callable[..., _T], *args: Any) -> _T:
-        """``function(*args)``, in the worker when there is one. ``function`` is one of this
-        package's module-level functions (the worker finds it by name); its arguments and
-        result are sent by pickle."""
+    async def run(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """``function(*args, **kwargs)``, in the worker when there is one. ``function`` is one
+        of this package's module-level functions (the worker finds it by name); its arguments
+        and result are sent by pickle."""
         if self._process is None or self._failed:
-            return function(*args)
+            return function(*args, **kwargs)
         if self._connected is None:
             self._connected = asyncio.ensure_future(self._connect())
         await self._connected
@@ -150,7 +150,7 @@ class PageReader:
             if self._answers.gone or self._requests.is_closing():
                 raise _WorkerGoneError()
             self._answers.waiting.append(future)
-            self._requests.write(_frame((function, args)))
+            self._requests.write(_frame((function, args, kwargs)))
             status, value = await future
         except _WorkerGoneError:
             if not self._failed:
@@ -160,7 +160,7 @@ class PageReader:
                     "itself from now on",
                     self._process.poll(),
                 )
-            return function(*args)
+            return function(*args, **kwargs)
         if status == "error":
             raise ReaderError(f"{function.__name__} failed in the worker:\n{value}")
         return value  # type: ignore[no-any-return]
@@ -199,11 +199,11 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         if len(header) < _HEADER.size:
             return
         (size,) = _HEADER.unpack(header)
-        function, args = pickle.loads(requests.read(size))
+        function, args, kwargs = pickle.loads(requests.read(size))
         try:
             if not function.__module__.startswith("wirecrawl."):
                 raise ValueError(f"not a wirecrawl function: {function!r}")
-            answer: tuple[str, Any] = ("ok", function(*args))
+            answer: tuple[str, Any] = ("ok", function(*args, **kwargs))
         except Exception:  # the crawl raises it as ReaderError, with this text
             answer = ("error", traceback.format_exc())
         answers.write(_frame(answer))

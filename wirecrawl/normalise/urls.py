@@ -64,9 +64,10 @@ def _lowercase_hex_segments(path: str) -> str:
     return "/".join(segments)
 
 
-# A current-layout story URL as the site links it, which is canonical already: answered without
-# the full canonicalisation, the commonest URL a crawl handles (tests check both ways agree).
-_CANONICAL_STORY = re.compile(r"http://www\.kcna\.kp/en/article/detail/[0-9a-f]{32}")
+# A current-layout story or category URL as the site links it, which is canonical already:
+# answered without the full canonicalisation, the commonest URLs a crawl handles (tests check
+# that both ways agree).
+_CANONICAL_STORY = re.compile(r"http://www\.kcna\.kp/en/article/(?:detail|list)/[0-9a-f]{32}")
 
 
 def canonical_url(url: str) -> str:

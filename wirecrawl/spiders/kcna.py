@@ -234,15 +234,21 @@ class KcnaSpider(WireSpider):
             dont_filter=True,
         )
 
-    async def read_listing(self, response: Response) -> ListingReading | None:
-        """A category listing page read (in the page-reading worker); None, counted and
-        logged, for an answer that is not text."""
+    async def read_listing(self, response: Response, first: bool) -> ListingReading | None:
+        """A category listing page read (in the page-reading worker): its entries, and for a
+        ``first`` page its pagination, form and, on a crawl of every category, the site's
+        menu. None, counted and logged, for an answer that is not text."""
         if not isinstance(response, TextResponse):
             self.count("listing/not_listing")
             self.logger.error("Not a text page: %s", response.url)
             return None
         return await self.reader.run(
-            read_fetched_listing, response.url, response.body, response.encoding
+            read_fetched_listing,
+            response.url,
+            response.body,
+            response.encoding,
+            form=first,
+            menu=first and self.crawl_all_categories,
         )
 
     async def parse_listing(
@@ -253,7 +259,7 @@ class KcnaSpider(WireSpider):
         Pages are read one after another, each POST made when the page before it arrived: a
         session that goes bad then costs one renewal, not one per page queued in it.
         """
-        page = await self.read_listing(response)
+        page = await self.read_listing(response, first=True)
         if page is None:
             return []
         return list(self.first_page_outputs(page, response, category_id, resume_at, renewals))
@@ -338,7 +344,7 @@ class KcnaSpider(WireSpider):
         renewals: int,
     ) -> list[Any]:
         """Page 2..N of a category. No entries means the session failed: renew and retry."""
-        page = await self.read_listing(response)
+        page = await self.read_listing(response, first=False)
         listed = page.entries if page is not None else []
         if page is None or not listed:
             return list(self.renew_or_give_up(category_id, page_num, renewals, page_num))
