@@ -310,6 +310,15 @@ SELECT json_group_array(category_name) FROM (
 )
 """
 
+# The identity rule's look-ups: the story stored under this URL; else one with the same title,
+# date and text (under another URL: merged); else a row with this story's id.
+_FIND_ARTICLE = """
+SELECT (SELECT article_id FROM article_urls WHERE url = :url),
+       (SELECT id FROM articles WHERE title_key = :title_key AND published = :published
+        AND content_hash = :content_hash),
+       EXISTS (SELECT 1 FROM articles WHERE id = :id)
+"""
+
 # A new story is inserted with the categories listed before it was fetched: one write a story.
 _INSERT_ARTICLE = f"""
 INSERT INTO articles (id, {", ".join(_ARTICLE_COLUMNS)}, title_key, content_hash,
@@ -605,25 +614,18 @@ class ArchiveWriter:
         """Store one story by the identity rule; returns the id of its row and how it was
         found: ``new``, ``merged`` (under another URL) or ``known``."""
         how = "known"
-        article_id = self._article_id_of(conn, row["url"])
-        if article_id is None and row["published"] is not None:
-            same = conn.execute(
-                "SELECT id FROM articles WHERE title_key = ? AND published = ? "
-                "AND content_hash = ?",
-                [row["title_key"], row["published"], row["content_hash"]],
-            ).fetchone()
-            if same is not None:
-                article_id, how = str(same[0]), "merged"
-                self.outcomes["merged"] += 1
-                # Categories seen under this URL's own key belong to the story found.
-                conn.execute(
-                    "UPDATE OR IGNORE article_categories SET article_id = ? WHERE article_id = ?",
-                    [article_id, row["id"]],
-                )
-        if (
-            article_id is None
-            and conn.execute("SELECT 1 FROM articles WHERE id = ?", [row["id"]]).fetchone()
-        ):
+        # The three ways a story may be stored already, looked up in one statement.
+        by_url, same, by_id = conn.execute(_FIND_ARTICLE, row).fetchone()
+        article_id = None if by_url is None else str(by_url)
+        if article_id is None and same is not None:
+            article_id, how = str(same), "merged"
+            self.outcomes["merged"] += 1
+            # Categories seen under this URL's own key belong to the story found.
+            conn.execute(
+                "UPDATE OR IGNORE article_categories SET article_id = ? WHERE article_id = ?",
+                [article_id, row["id"]],
+            )
+        if article_id is None and by_id:
             article_id = row["id"]
         if article_id is None:
             # Inserted with the categories listed so far, so its list needs no refresh.
