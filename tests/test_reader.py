@@ -167,7 +167,9 @@ def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
             usage = await reader.close()
         assert usage is not None
         assert usage.cpu_seconds > 0
-        assert 10 < usage.peak_rss_mib < 250
+        # Its own peak, not that of this (bigger) test process it was started from.
+        assert usage.peak_rss_mib is not None
+        assert 10 < usage.peak_rss_mib < 150
         return in_worker, await PageReader(use_worker=False).run(read_fetched_story, *args)
 
     in_worker, in_thread = asyncio.run(both())

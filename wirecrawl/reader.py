@@ -50,8 +50,9 @@ class WorkerUsage:
     """What the worker process used, from the kernel when it exited."""
 
     cpu_seconds: float
-    peak_rss_mib: float
-    """Its peak resident memory, MiB: the crawl's own peak does not include it."""
+    peak_rss_mib: float | None
+    """Its peak resident memory, MiB, as it said at its end (None if it could not): the
+    crawl's own peak does not include it."""
 
 
 class ReaderError(Exception):
@@ -79,6 +80,8 @@ class _Answers(asyncio.Protocol):
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.buffer = bytearray()
         self.gone = False
+        self.peak_rss_mib: float | None = None
+        """What the worker says of its memory at the end, after its last answer."""
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -89,6 +92,9 @@ class _Answers(asyncio.Protocol):
                 return
             message = pickle.loads(self.buffer[_HEADER.size : end])
             del self.buffer[:end]
+            if message[0] == "peak_rss_mib":
+                self.peak_rss_mib = message[1]
+                continue
             future = self.waiting.popleft()
             if not future.done():
                 future.set_result(message)
@@ -175,21 +181,42 @@ class PageReader:
             self._requests.close()
         elif process.stdin is not None:
             process.stdin.close()
+        ended = None
         for _ in range(1000):
-            if process.returncode is not None:
-                return None  # reaped already: it died during the crawl
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                process.returncode = os.waitstatus_to_exitcode(status)
+            if ended is None:
+                if process.returncode is not None:
+                    return None  # reaped already: it died during the crawl
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    process.returncode = os.waitstatus_to_exitcode(status)
+                    ended = usage
+            # Its last words (its peak memory) come before the end of its output.
+            if ended is not None and (self._answers.gone or self._connected is None):
                 return WorkerUsage(
-                    cpu_seconds=usage.ru_utime + usage.ru_stime,
-                    peak_rss_mib=usage.ru_maxrss / 1024,
+                    cpu_seconds=ended.ru_utime + ended.ru_stime,
+                    peak_rss_mib=self._answers.peak_rss_mib,
                 )
             await asyncio.sleep(0.01)
+        if ended is not None:
+            return WorkerUsage(cpu_seconds=ended.ru_utime + ended.ru_stime, peak_rss_mib=None)
         logger.warning("The page-reading worker did not exit; killing it")
         process.kill()
         process.wait()
         return None
+
+
+def peak_rss_mib() -> float | None:
+    """This process's peak resident memory since it started its program, MiB (``VmHWM``);
+    None where /proc does not say. ``getrusage`` would also count the process it was forked
+    from, as it was at the fork."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
@@ -208,6 +235,9 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
             answer = ("error", traceback.format_exc())
         answers.write(_frame(answer))
         answers.flush()
+    # The last words, after the last answer: the crawl reports them.
+    answers.write(_frame(("peak_rss_mib", peak_rss_mib())))
+    answers.flush()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import resource
 from collections.abc import Iterable
 from typing import Any, Self
 
@@ -16,7 +15,7 @@ from twisted.python.failure import Failure
 from wirecrawl.extract import read_fetched_story
 from wirecrawl.items import ArticleItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
-from wirecrawl.reader import PageReader, default_enabled
+from wirecrawl.reader import PageReader, default_enabled, peak_rss_mib
 
 
 def utcnow() -> dt.datetime:
@@ -56,11 +55,13 @@ class WireSpider(scrapy.Spider):
         usage = await self.reader.close()
         stats = self.crawler.stats
         assert stats is not None
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-        stats.set_value("wirecrawl/peak_rss_mib", round(own))
+        own = peak_rss_mib()
+        if own is not None:
+            stats.set_value("wirecrawl/peak_rss_mib", round(own))
         if usage is not None:
             stats.set_value("wirecrawl/reader/worker_cpu_seconds", round(usage.cpu_seconds, 2))
-            stats.set_value("wirecrawl/reader/worker_peak_rss_mib", round(usage.peak_rss_mib))
+            if usage.peak_rss_mib is not None:
+                stats.set_value("wirecrawl/reader/worker_peak_rss_mib", round(usage.peak_rss_mib))
 
     async def story_items(
         self, response: Response, published: dt.date | None
