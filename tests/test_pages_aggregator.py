@@ -413,3 +413,17 @@ def test_pages_that_are_not_articles(html_text: str, why: str) -> None:
 )
 def test_date_of_line(text: str, expected: dt.date | None) -> None:
     assert date_of_line(text) == expected
+
+
+def test_a_teaser_whose_link_is_no_web_address_is_left_out() -> None:
+    # Found by test_fuzz: a page cut so that an href became "https:>Pyongyang, ..." made
+    # teasers() raise instead of leaving that one link out.
+    fixture = Path(__file__).resolve().parent.parent / "fixtures/aggregator/seed-semantic"
+    url = json.loads((fixture / "meta.json").read_text("utf-8"))["url"]
+    whole = (fixture / "page.html").read_text("utf-8")
+    teasers = AggregatorArticlePage(url, whole).teasers()
+    assert len(teasers) > 1
+    # Another scheme than the page's: urljoin leaves it as it is, without a host.
+    cut = whole.replace(f'href="{teasers[0].url}"', 'href="http:>Pyongyang"')
+    assert cut != whole
+    assert AggregatorArticlePage(url, cut).teasers() == teasers[1:]

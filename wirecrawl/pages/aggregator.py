@@ -224,8 +224,12 @@ class AggregatorArticlePage(Page):
         found = []
         for group in self._teaser_groups:
             href = group.url()
-            if href is not None:
+            if href is None:
+                continue
+            try:
                 found.append(Teaser.from_link(self.url, href, group.text, group.published))
+            except ValueError:
+                continue  # a link that is no web address (a cut or mangled page): no teaser
         return dedupe_teasers(found)
 
     def story(self) -> tuple[str, list[str]] | None:
