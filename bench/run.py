@@ -339,7 +339,8 @@ class Benchmark:
                 )
                 # The crawl is two processes, Scrapy's and its page-reading worker, each with
                 # its own peak in the crawl's stats; their sum bounds the crawl's peak (wait4
-                # gives only the larger of the two).
+                # gives only the larger of the two, and counts this process as it was when
+                # it forked the crawl).
                 crawl_mib = _stat(run.log, "wirecrawl/peak_rss_mib") or run.peak_rss_mb
                 worker_mib = _stat(run.log, "wirecrawl/reader/worker_peak_rss_mib")
                 total = crawl_mib + worker_mib
@@ -357,8 +358,8 @@ class Benchmark:
         self.notes.append(
             f"Memory: peak resident memory of a crawl of a new "
             f"{number(len(memory_site.stories))}-story site into the archives just written: "
-            "the Scrapy process's own (`wirecrawl/peak_rss_mib`, `getrusage` at its close) plus "
-            "its page-reading worker's (`wirecrawl/reader/worker_peak_rss_mib`, from `wait4`); "
+            "the Scrapy process's own (`wirecrawl/peak_rss_mib`) plus its page-reading worker's "
+            "(`wirecrawl/reader/worker_peak_rss_mib`), each its `VmHWM` when it ends; "
             "'flat' means within 25% of the crawl into the smaller archive. `load_crawl_state` "
             "is timed in this process; its memory is the peak of Python allocations "
             "(tracemalloc)."
