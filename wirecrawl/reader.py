@@ -145,7 +145,8 @@ class PageReader:
         """``function(*args, **kwargs)``, in the worker when there is one. ``function`` is one
         of this package's module-level functions (the worker finds it by name); its arguments
         and result are sent by pickle."""
-        if self._process is None or self._failed:
+        process = self._process
+        if process is None or self._failed:
             return function(*args, **kwargs)
         if self._connected is None:
             self._connected = asyncio.ensure_future(self._connect())
@@ -164,7 +165,7 @@ class PageReader:
                 logger.error(
                     "The page-reading worker ended (exit status %s); the crawl reads pages "
                     "itself from now on",
-                    self._process.poll(),
+                    process.poll(),
                 )
             return function(*args, **kwargs)
         if status == "error":
