@@ -47,25 +47,37 @@ class CrawlResult:
         return 0
 
 
-def run_crawl(
-    proxy_url: str, db_path: Path, *args: str, spider: str = "kcna", timeout: float = 120
-) -> CrawlResult:
-    """Run ``scrapy crawl`` as a user does, through ``http_proxy``, into ``db_path``."""
+def crawl_env(proxy_url: str) -> dict[str, str]:
+    """This environment with every proxy variable replaced: http and https to ``proxy_url``.
+
+    An https:// URL (a redirect, a typo) goes to the local server too, which refuses it: no
+    test request can leave the machine, whatever URL it names.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
         if key.lower() not in {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
     }
-    env["http_proxy"] = proxy_url
-    # An https:// URL (a redirect, a typo) goes to the local server too, which refuses it:
-    # no test request can leave the machine, whatever URL it names.
-    env["https_proxy"] = proxy_url
-    command = [
+    env["http_proxy"] = env["https_proxy"] = proxy_url
+    return env
+
+
+def crawl_command(db_path: Path, *args: str, spider: str = "kcna") -> list[str]:
+    """``scrapy crawl <spider>`` into ``db_path`` without the politeness delay."""
+    return [
         sys.executable, "-m", "scrapy", "crawl", spider,
         "-s", f"WIRECRAWL_DB={db_path}",
         "-s", "DOWNLOAD_DELAY=0",
         *args,
     ]  # fmt: skip
+
+
+def run_crawl(
+    proxy_url: str, db_path: Path, *args: str, spider: str = "kcna", timeout: float = 120
+) -> CrawlResult:
+    """Run ``scrapy crawl`` as a user does, through ``http_proxy``, into ``db_path``."""
+    command = crawl_command(db_path, *args, spider=spider)
+    env = crawl_env(proxy_url)
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )

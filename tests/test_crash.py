@@ -11,12 +11,10 @@ crawl is tried too.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, run_crawl
+from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
 from wirecrawl.storage import open_archive
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site, Story
@@ -86,12 +84,14 @@ def big_reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
 
 def start_crawl(proxy_url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
     """`scrapy crawl kcna` as run_crawl starts it, but in the background (to be killed)."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in {"http_proxy", "no_proxy"}}
-    env["http_proxy"] = proxy_url
-    command = [sys.executable, "-m", "scrapy", "crawl", "kcna",
-               "-s", f"WIRECRAWL_DB={db}", "-s", "DOWNLOAD_DELAY=0"]  # fmt: skip
     with log.open("wb") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            crawl_command(db),
+            cwd=ROOT,
+            env=crawl_env(proxy_url),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60, poll: float = 0.001) -> None:

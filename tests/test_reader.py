@@ -8,13 +8,12 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, run_crawl
+from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
 from wirecrawl.extract import StoryReading, read_fetched_story
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.reader import PageReader, ReaderError
@@ -92,15 +91,11 @@ def is_running(pid: int) -> bool:
 
 
 def start_crawl(server: SiteServer, db_path: Path) -> subprocess.Popen[str]:
-    """``scrapy crawl kcna`` through ``server``, running in the background."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in {"http_proxy", "https_proxy"}}
-    env["http_proxy"] = env["https_proxy"] = server.proxy_url
-    command = [sys.executable, "-m", "scrapy", "crawl", "kcna",
-               "-s", f"WIRECRAWL_DB={db_path}", "-s", "DOWNLOAD_DELAY=0"]  # fmt: skip
+    """``scrapy crawl kcna`` through ``server``, as run_crawl runs it, in the background."""
     return subprocess.Popen(
-        command,
+        crawl_command(db_path),
         cwd=ROOT,
-        env=env,
+        env=crawl_env(server.proxy_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

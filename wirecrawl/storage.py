@@ -599,10 +599,6 @@ class ArchiveWriter:
                     ).rowcount
             conn.executemany(_REFRESH_CATEGORIES, [{"id": key} for key in sorted(touched)])
 
-    def requeue(self, batch: Batch) -> None:
-        """Put back, before anything queued since, a batch whose ``write`` failed."""
-        self._queue[:0] = batch
-
     @staticmethod
     def _article_id_of(conn: sqlite3.Connection, url: str) -> str | None:
         found = conn.execute("SELECT article_id FROM article_urls WHERE url = ?", [url]).fetchone()
