@@ -33,9 +33,10 @@ from wirecrawl.testsite.snapshot import page_count, write_snapshot
 
 PER_PAGE = 6
 STORIES = 100
-# Big enough for a crawl to commit a batch before its end (about 1,600 items for 500 stories,
-# and ArchiveWriter writes a batch every 1,000 items or 10 seconds).
+# Big enough for a crawl to commit a batch before its end: about 1,600 rows for 500 stories,
+# written in batches of BATCH_SIZE rows (or every 10 seconds).
 BIG_STORIES = 500
+BATCH_SIZE = 200
 SERVER_DELAY = 0.005  # per response: the crawl cannot run far past the request count
 # Kill points on the small site: the share of a whole crawl's requests seen by the server...
 SHARES = (0.05, 0.2, 0.35, 0.5, 0.65, 0.9)
@@ -86,7 +87,7 @@ def start_crawl(proxy_url: str, db: Path, log: Path) -> subprocess.Popen[bytes]:
     """`scrapy crawl kcna` as run_crawl starts it, but in the background (to be killed)."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            crawl_command(db),
+            crawl_command(db, "-s", f"WIRECRAWL_BATCH_SIZE={BATCH_SIZE}"),
             cwd=ROOT,
             env=crawl_env(proxy_url),
             stdout=out,

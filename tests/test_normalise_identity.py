@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wirecrawl.normalise.identity import content_hash, title_key
+from wirecrawl.normalise.identity import content_hash, identity_keys, title_key
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,9 @@ def test_content_hash_is_hex_sha256(title: str, body: str) -> None:
     digest = content_hash(title, body)
     assert len(digest) == 64
     assert int(digest, 16) >= 0
+
+
+@given(st.text(), st.text())
+def test_identity_keys_are_the_title_key_and_the_content_hash(title: str, body: str) -> None:
+    # What the archive writer stores and compares must be the two keys the rule defines.
+    assert identity_keys(title, body) == (title_key(title), content_hash(title, body))

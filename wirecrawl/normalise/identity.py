@@ -33,5 +33,11 @@ def content_hash(title: str, body: str) -> str:
 
     Changes of spacing alone are not edits; any change of words or punctuation in the body is.
     """
-    text = title_key(title) + "\n" + " ".join(body.split())
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return identity_keys(title, body)[1]
+
+
+def identity_keys(title: str, body: str) -> tuple[str, str]:
+    """``title_key(title)`` and ``content_hash(title, body)``, the title folded once."""
+    key = title_key(title)
+    text = key + "\n" + " ".join(body.split())
+    return key, hashlib.sha256(text.encode("utf-8")).hexdigest()

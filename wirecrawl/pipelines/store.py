@@ -48,7 +48,7 @@ class SQLiteStorePipeline:
     logged and written again, first, with the next one.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector, batch_size: int = 200) -> None:
+    def __init__(self, db_path: str, stats: StatsCollector, batch_size: int = 2000) -> None:
         self.db_path = db_path
         self.batch_size = batch_size
         self.stats = stats
