@@ -21,11 +21,11 @@ from w3lib.encoding import html_to_unicode
 from wirecrawl.items import ArticleItem, PageItem
 from wirecrawl.normalise.teasers import aggregator_story_key
 from wirecrawl.normalise.urls import kcna_story_key
+from wirecrawl.pagebody import compress_page
 from wirecrawl.pages.aggregator import AggregatorArticlePage
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage, ListingEntry, Pagination
 from wirecrawl.pages.kcna_old import KcnaOldArticlePage
-from wirecrawl.storage import compress_page
 
 
 class StoryPage(Protocol):

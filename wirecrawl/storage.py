@@ -25,7 +25,6 @@ import hashlib
 import itertools
 import json
 import sqlite3
-import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from sqlite_utils.migrations import Migrations
 
 from wirecrawl.items import ArticleItem
 from wirecrawl.normalise.identity import content_hash, identity_keys, title_key
+from wirecrawl.pagebody import compress_page, decompress_page
 
 MIGRATIONS = Migrations("wirecrawl")
 
@@ -470,16 +470,6 @@ ON CONFLICT(category_id) DO UPDATE SET
     complete = excluded.complete,
     updated_at = excluded.updated_at
 """
-
-
-def compress_page(body: bytes) -> bytes:
-    """Page HTML as stored in ``pages.body``."""
-    return zlib.compress(body, 6)
-
-
-def decompress_page(stored: bytes) -> bytes:
-    """Page HTML from ``pages.body``."""
-    return zlib.decompress(stored)
 
 
 Batch = list[tuple[str, dict[str, Any]]]
