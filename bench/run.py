@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bench import archive, crawls, extraction, search
 from bench.report import Row, load_average, number, section, write_section
+from wirecrawl.storage import BATCH_ROWS
 from wirecrawl.testsite.server import SiteServer
 
 DEFAULT_OUT = crawls.ROOT / "docs" / "benchmarks.md"
@@ -316,8 +317,10 @@ class Benchmark:
         self.notes.append(
             "Storage: synthetic stories (the imitation's text, each with its own id, URL and a "
             "numbered title) written through `ArchiveWriter` as the pipeline writes them: a "
-            "listing entry, then the story (and, on the third line, its fetched page), default "
-            "batch size, into a new archive; the index is counted afterwards."
+            "listing entry, then the story (and, on the third line, its fetched page), in "
+            f"batches of the default size ({number(BATCH_ROWS)} rows), into a new archive, "
+            "closed at the end "
+            "(its last checkpoint included in the time); the index is counted afterwards."
         )
         for count in (small, large):
             cost = archive.crawl_state_cost(databases[count])

@@ -175,6 +175,14 @@ def _published_month(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="0005_category_index")
+def _category_index(db: sqlite_utils.Database) -> None:
+    # A category's stories, for the end of a crawl (ArchiveWriter.mark_vanished): without it
+    # the stories of the listing's stretch were read in date order, every category's, body
+    # and all (the column after the body is the one asked).
+    db["article_categories"].create_index(["category_id"])  # type: ignore[union-attr]
+
+
 def timestamp(moment: dt.datetime) -> str:
     """UTC ISO timestamp to the second: ``2026-07-19T08:00:00+00:00``."""
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
@@ -389,6 +397,14 @@ WHERE articles.id = :id AND articles.categories IS NOT fresh.names
 """
 
 
+# A category's stored stories, not gone, published on or after (``>=``) or after (``>``) a
+# day: the category's rows first (CROSS JOIN keeps that order), then each story's row.
+_LISTED_STORIES_SINCE = """
+SELECT a.id FROM article_categories c CROSS JOIN articles a ON a.id = c.article_id
+WHERE c.category_id = ? AND a.gone_at IS NULL AND a.published IS NOT NULL
+AND a.published {after} ?
+"""
+
 # The triggers ``enable_fts(create_triggers=True)`` made in 0001_initial.
 _FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
 
@@ -472,6 +488,10 @@ ON CONFLICT(category_id) DO UPDATE SET
 """
 
 
+# Rows a batch holds (a story is 2 or 3: its listing entry, page and text): the fewer the
+# commits, the less FTS5 and the write-ahead log cost a story (docs/benchmarks.md).
+BATCH_ROWS = 2000
+
 Batch = list[tuple[str, dict[str, Any]]]
 """Rows queued by ``ArchiveWriter``: (kind, row) in the order they came."""
 
@@ -490,7 +510,7 @@ class ArchiveWriter:
     def __init__(
         self,
         db: sqlite_utils.Database,
-        batch_size: int | None = 2000,
+        batch_size: int | None = BATCH_ROWS,
         record_revisions: bool = True,
     ) -> None:
         self.db = db
@@ -662,11 +682,7 @@ class ArchiveWriter:
         self.flush()
         if oldest is None:
             return 0
-        query = (
-            "SELECT a.id FROM articles a JOIN article_categories c ON c.article_id = a.id "
-            "WHERE c.category_id = ? AND a.gone_at IS NULL AND a.published IS NOT NULL"
-        )
-        query += " AND a.published >= ?" if reached_end else " AND a.published > ?"
+        query = _LISTED_STORIES_SINCE.format(after=">=" if reached_end else ">")
         params: list[Any] = [category_id, oldest]
         gone = []
         for (article_id,) in self.db.conn.execute(query, params).fetchall():
