@@ -26,6 +26,8 @@ from pathlib import Path
 
 from bench import archive, crawls, extraction, search
 from bench.report import Row, load_average, number, section, write_section
+from wirecrawl import settings as project_settings
+from wirecrawl.pipelines.store import FLUSH_SECONDS
 from wirecrawl.storage import BATCH_ROWS
 from wirecrawl.testsite.server import SiteServer
 
@@ -318,9 +320,10 @@ class Benchmark:
             "Storage: synthetic stories (the imitation's text, each with its own id, URL and a "
             "numbered title) written through `ArchiveWriter` as the pipeline writes them: a "
             "listing entry, then the story (and, on the third line, its fetched page), in "
-            f"batches of the default size ({number(BATCH_ROWS)} rows), into a new archive, "
-            "closed at the end "
-            "(its last checkpoint included in the time); the index is counted afterwards."
+            f"batches of `ArchiveWriter`'s default size ({number(BATCH_ROWS)} rows, as reparse "
+            f"writes; a crawl writes every {number(project_settings.WIRECRAWL_BATCH_SIZE)} rows "
+            f"or {FLUSH_SECONDS:.0f} s), into a new archive, closed at the end (its last "
+            "checkpoint included in the time); the index is counted afterwards."
         )
         for count in (small, large):
             cost = archive.crawl_state_cost(databases[count])

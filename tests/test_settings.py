@@ -9,7 +9,6 @@ import pytest
 from scrapy.settings import Settings
 
 from tests.conftest import PageProxy, run_crawl
-from wirecrawl.storage import BATCH_ROWS
 
 
 def setting(name: str) -> str:
@@ -43,8 +42,6 @@ def test_defaults_that_are_not_single_values() -> None:
     codes = json.loads(setting("RETRY_HTTP_CODES"))
     assert {500, 502, 503, 504, 408} <= set(codes)
     assert 0 < int(setting("DOWNLOAD_MAXSIZE")) <= 64 * 1024 * 1024
-    # A crawl writes in the batches the storage figures of docs/benchmarks.md were taken with.
-    assert int(setting("WIRECRAWL_BATCH_SIZE")) == BATCH_ROWS
 
 
 def test_robots_txt_is_obeyed(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ COMMANDS_MODULE = "wirecrawl.commands"
 
 # Where the archive lives; one SQLite file (-s WIRECRAWL_DB=path to choose another).
 WIRECRAWL_DB = "data/wirecrawl.db"
-# Rows written per transaction (wirecrawl.storage.BATCH_ROWS; a story is 2 or 3 rows): fast
-# writes, and a killed crawl loses at most one batch (which the next run fetches again). The
-# pipeline also writes every 10 s, whatever the count, so a slow live crawl loses little.
+# Rows written per transaction (a story is 2 or 3 rows): a killed crawl loses at most one
+# batch (which the next run fetches again). Smaller than a bulk write's (8,000 rows), so that
+# a fast crawl writes while it fetches and readers see its stories sooner. The pipeline also
+# writes every 10 s, whatever the count, so a slow live crawl loses little.
 WIRECRAWL_BATCH_SIZE = 2000
 
 # Name the project so the site's operators can tell who is crawling.

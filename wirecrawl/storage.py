@@ -488,9 +488,12 @@ ON CONFLICT(category_id) DO UPDATE SET
 """
 
 
-# Rows a batch holds (a story is 2 or 3: its listing entry, page and text): the fewer the
-# commits, the less FTS5 and the write-ahead log cost a story (docs/benchmarks.md).
-BATCH_ROWS = 2000
+# Rows a batch holds by default (a story is 2 or 3: its listing entry, page and text), for
+# bulk writing such as reparse: the fewer the commits, the fewer times the same index pages
+# are written (to the write-ahead log, then to the database); a batch of 2,000 rows writes
+# 100,000 stories at about 4,800 a second, one of 8,000 at about 6,300 (docs/benchmarks.md).
+# A crawl writes smaller ones (WIRECRAWL_BATCH_SIZE).
+BATCH_ROWS = 8000
 
 Batch = list[tuple[str, dict[str, Any]]]
 """Rows queued by ``ArchiveWriter``: (kind, row) in the order they came."""

@@ -21,7 +21,6 @@ from wirecrawl.items import (
     StoryGoneItem,
 )
 from wirecrawl.storage import (
-    BATCH_ROWS,
     ArchiveWriter,
     Batch,
     article_row,
@@ -49,7 +48,7 @@ class SQLiteStorePipeline:
     logged and written again, first, with the next one.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector, batch_size: int = BATCH_ROWS) -> None:
+    def __init__(self, db_path: str, stats: StatsCollector, batch_size: int) -> None:
         self.db_path = db_path
         self.batch_size = batch_size
         self.stats = stats
