@@ -525,7 +525,8 @@ class ArchiveWriter:
     def add_article(self, row: dict[str, Any]) -> None:
         """Queue a story: the ``articles`` columns, ``id`` (the site's key) and ``seen``.
 
-        Its identity keys are computed when it is written, by whichever thread writes."""
+        Its identity keys are computed when it is written, by whichever thread writes.
+        """
         self._add("article", dict(row))
 
     def add_listing_entry(self, row: dict[str, Any]) -> None:
