@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Protocol
 from urllib.parse import urlsplit
 
 from w3lib.encoding import html_to_unicode
@@ -23,19 +22,10 @@ from wirecrawl.normalise.teasers import aggregator_story_key
 from wirecrawl.normalise.urls import kcna_story_key
 from wirecrawl.pagebody import compress_page
 from wirecrawl.pages.aggregator import AggregatorArticlePage
+from wirecrawl.pages.base import StoryPage
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage, ListingEntry, Pagination
 from wirecrawl.pages.kcna_old import KcnaOldArticlePage
-
-
-class StoryPage(Protocol):
-    """What every story page class offers."""
-
-    def title(self) -> str: ...
-    def paragraphs(self) -> list[str]: ...
-    def story(self) -> tuple[str, list[str]] | None: ...
-    def is_article(self) -> bool: ...
-    def is_blocked(self) -> bool: ...
 
 
 def site_of(url: str) -> str:

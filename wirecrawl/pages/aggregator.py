@@ -27,7 +27,7 @@ from wirecrawl.normalise.dates import (
 )
 from wirecrawl.normalise.teasers import Teaser, dedupe_teasers
 from wirecrawl.normalise.text import clean_text, strip_end_mark
-from wirecrawl.pages.base import Page, text_of
+from wirecrawl.pages.base import StoryPage, text_of
 from wirecrawl.pages.text_lines import TextLine, text_lines
 
 _MORE_FROM = re.compile(r"\W*more\s+from\s*:?\s*(?P<source>.*?)\s*:?\s*", re.IGNORECASE)
@@ -151,7 +151,7 @@ class _Structure:
     teaser_box: range
 
 
-class AggregatorArticlePage(Page):
+class AggregatorArticlePage(StoryPage):
     """A story republished by an aggregator, with its "More From <source>" teasers."""
 
     @cached_property
@@ -233,20 +233,12 @@ class AggregatorArticlePage(Page):
         return dedupe_teasers(found)
 
     def story(self) -> tuple[str, list[str]] | None:
-        """The headline and the paragraphs, each read once; None when the page holds no
-        story (a headline, and lines that open with a dateline or end with the end mark)."""
-        title = self.title()
-        paragraphs = self.paragraphs() if title else []
-        if paragraphs and (
-            _opens_with_dateline(paragraphs[0]) or _ends_with_end_mark(paragraphs[-1])
-        ):
-            return title, paragraphs
+        """The headline and the paragraphs; None unless the lines open with a dateline or end
+        with the end mark (else they are not a story)."""
+        found = super().story()
+        if found and (_opens_with_dateline(found[1][0]) or _ends_with_end_mark(found[1][-1])):
+            return found
         return None
-
-    def is_article(self) -> bool:
-        """True when the page holds a story: a headline, and lines that open with a dateline
-        or end with the end mark."""
-        return self.story() is not None
 
     # --- the structure of the text ---------------------------------------------------------
 

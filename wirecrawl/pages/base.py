@@ -30,6 +30,29 @@ class Page:
         )
 
 
+class StoryPage(Page):
+    """A page that may carry a story: a headline and body paragraphs."""
+
+    def title(self) -> str:
+        """The headline, or ""."""
+        raise NotImplementedError
+
+    def paragraphs(self) -> list[str]:
+        """The body paragraphs in order, empty ones dropped."""
+        raise NotImplementedError
+
+    def story(self) -> tuple[str, list[str]] | None:
+        """The headline and the paragraphs, each read once; None without a headline and body
+        paragraphs (a page class may ask for more of the article's structure)."""
+        title = self.title()
+        paragraphs = self.paragraphs() if title else []
+        return (title, paragraphs) if paragraphs else None
+
+    def is_article(self) -> bool:
+        """True when the page has the article structure (``story`` finds one)."""
+        return self.story() is not None
+
+
 def text_of(node: Selector) -> str:
     """All the text inside ``node``, inline markup dissolved and whitespace normalised."""
     return element_text(node.root)

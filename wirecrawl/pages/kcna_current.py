@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.text import clean_text
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
-from wirecrawl.pages.base import Page, compiled_css, element_text, text_of
+from wirecrawl.pages.base import Page, StoryPage, compiled_css, element_text, text_of
 
 _SCRIPT_VAR = r"var\s+{name}\s*=\s*(\d+)\s*;"
 
@@ -106,7 +106,7 @@ class KcnaListingPage(Page):
         return categories
 
 
-class KcnaArticlePage(Page):
+class KcnaArticlePage(StoryPage):
     """A story page: headline in ``h1.text-danger``, body in the container's own ``<p>``."""
 
     _CONTAINER = "main > article > div.container"
@@ -145,14 +145,7 @@ class KcnaArticlePage(Page):
         return urljoin(self.url, href) if href else None
 
     def story(self) -> tuple[str, list[str]] | None:
-        """The headline and the paragraphs, each read once; None without the article
-        structure (the container, a headline and body paragraphs)."""
+        """The headline and the paragraphs; None without the article's container too."""
         if not self._ANY_CONTAINER(self.selector.root):
             return None
-        title = self.title()
-        paragraphs = self.paragraphs() if title else []
-        return (title, paragraphs) if paragraphs else None
-
-    def is_article(self) -> bool:
-        """True when the page has the article structure: a headline and body paragraphs."""
-        return self.story() is not None
+        return super().story()

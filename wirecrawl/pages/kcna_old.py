@@ -16,7 +16,7 @@ from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.teasers import dedupe_teasers
 from wirecrawl.normalise.text import clean_text
 from wirecrawl.normalise.urls import canonical_url, kcna_story_key
-from wirecrawl.pages.base import Page, text_of
+from wirecrawl.pages.base import Page, StoryPage, text_of
 from wirecrawl.pages.kcna_current import ListingEntry
 
 # The date inside a category page's link: `<span class="publish-time">[2024.06.15]</span>`.
@@ -43,7 +43,7 @@ def _entry(page: Page, link: Selector, text: str, published: dt.date | None) -> 
     return ListingEntry(url=url, story_key=key, text=text, published=published)
 
 
-class KcnaOldArticlePage(Page):
+class KcnaOldArticlePage(StoryPage):
     """A story page: title ``div.article-main-title``, paragraphs in ``div.content-wrapper``."""
 
     def title(self) -> str:
@@ -72,17 +72,6 @@ class KcnaOldArticlePage(Page):
             if day is not None:
                 return day
         return None
-
-    def story(self) -> tuple[str, list[str]] | None:
-        """The headline and the paragraphs, each read once; None without the article
-        structure (a headline and body paragraphs)."""
-        title = self.title()
-        paragraphs = self.paragraphs() if title else []
-        return (title, paragraphs) if paragraphs else None
-
-    def is_article(self) -> bool:
-        """True when the page has the article structure: a headline and body paragraphs."""
-        return self.story() is not None
 
 
 class KcnaOldCategoryPage(Page):
