@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -200,3 +201,24 @@ def test_the_worker_runs_only_wirecrawl_functions() -> None:
             await reader.close()
 
     asyncio.run(refused())
+
+
+@pytest.mark.parametrize("case", ["seed-semantic", "seed-div-soup"])
+def test_an_aggregator_story_comes_with_its_teasers(case: str) -> None:
+    # The worker reads them with the story, so the crawl's thread never parses the page.
+    folder = ROOT / "fixtures" / "aggregator" / case
+    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    expected = json.loads((folder / "expected.json").read_text("utf-8"))["teasers"]
+    fetched_at = dt.datetime(2025, 12, 2, 6, 0, tzinfo=dt.UTC)
+    body = (folder / "page.html").read_bytes()
+    url = canonical_url(meta["url"])
+    reading = read_fetched_story(url, 200, body, "utf-8", None, fetched_at)
+    assert reading.story is not None
+    got = [
+        {"url": t.url, "text": t.text, "published": t.published and t.published.isoformat()}
+        for t in reading.teasers
+    ]
+    assert got == [
+        {key: teaser[key] for key in ("url", "text", "published")} for teaser in expected
+    ]
+    assert all(t.story_key.startswith("kcnawatch-") for t in reading.teasers)

@@ -44,16 +44,10 @@ def story_key(url: str) -> str:
     return kcna_story_key(url) or aggregator_story_key(url)
 
 
-def read_story(
+def _read_story(
     url: str, html: str, published: dt.date | None, fetched_at: dt.datetime
-) -> tuple[str, ArticleItem | None]:
-    """Read a story page. Returns ``("parsed", item)``, or ``("blocked", None)`` for a filter
-    page, or ``("not_article", None)`` for a page without the story structure.
-
-    ``published`` is the listing's date of the story, when a listing led to it: the current
-    kcna.kp article page prints none. Old-layout and aggregator pages carry their own date,
-    used when no listing date is known (never a teaser's date, never the crawl's).
-    """
+) -> tuple[str, ArticleItem | None, StoryPage | None]:
+    """``read_story``, and the page class that read the page (None when none could)."""
     kind = page_kind(url)
     page: StoryPage
     if kind == "KcnaArticlePage":
@@ -67,12 +61,12 @@ def read_story(
         published = published or aggregator.published()
         page = aggregator
     else:
-        return "not_article", None
+        return "not_article", None, None
     if page.is_blocked():
-        return "blocked", None
+        return "blocked", None, page
     story = page.story()
     if story is None:
-        return "not_article", None
+        return "not_article", None, page
     title, paragraphs = story
     item = ArticleItem(
         url=url,
@@ -83,7 +77,21 @@ def read_story(
         published=published,
         fetched_at=fetched_at,
     )
-    return "parsed", item
+    return "parsed", item, page
+
+
+def read_story(
+    url: str, html: str, published: dt.date | None, fetched_at: dt.datetime
+) -> tuple[str, ArticleItem | None]:
+    """Read a story page. Returns ``("parsed", item)``, or ``("blocked", None)`` for a filter
+    page, or ``("not_article", None)`` for a page without the story structure.
+
+    ``published`` is the listing's date of the story, when a listing led to it: the current
+    kcna.kp article page prints none. Old-layout and aggregator pages carry their own date,
+    used when no listing date is known (never a teaser's date, never the crawl's).
+    """
+    outcome, item, _page = _read_story(url, html, published, fetched_at)
+    return outcome, item
 
 
 def decode_body(body: bytes, encoding: str) -> str:
@@ -116,6 +124,8 @@ class StoryReading:
     """The story, when ``parsed``; it carries its page in ``page``."""
     page: PageItem | None
     """The page to keep, when not ``blocked`` (a filter page is never stored)."""
+    teasers: list[ListingEntry] = field(default_factory=list)
+    """An aggregator's story page: the teasers of its "More From" box, in page order."""
 
 
 def read_fetched_story(
@@ -126,14 +136,31 @@ def read_fetched_story(
     published: dt.date | None,
     fetched_at: dt.datetime,
 ) -> StoryReading:
-    """A downloaded story page read: ``read_story`` on its text, and the page to keep."""
-    outcome, story = read_story(url, decode_body(body, encoding), published, fetched_at)
+    """A downloaded story page read: ``read_story`` on its text, the page to keep and, for an
+    aggregator's story, its teasers."""
+    outcome, story, reader = _read_story(url, decode_body(body, encoding), published, fetched_at)
     if outcome == "blocked":
         return StoryReading(outcome=outcome, story=None, page=None)
     page = fetched_page(url, status, body, encoding, fetched_at)
+    teasers = []
     if story is not None:
         story.page = page
-    return StoryReading(outcome=outcome, story=story, page=page)
+        if isinstance(reader, AggregatorArticlePage):
+            teasers = teaser_entries(reader)
+    return StoryReading(outcome=outcome, story=story, page=page, teasers=teasers)
+
+
+def teaser_entries(page: AggregatorArticlePage) -> list[ListingEntry]:
+    """An aggregator page's teasers as listing entries (each keyed like a story URL)."""
+    return [
+        ListingEntry(
+            url=teaser.url,
+            story_key=story_key(teaser.url),
+            text=teaser.text,
+            published=teaser.published,
+        )
+        for teaser in page.teasers()
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,11 +15,8 @@ from typing import Any
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from wirecrawl.extract import site_of, story_key
-from wirecrawl.items import ArticleItem, ListingPageItem
+from wirecrawl.extract import site_of
 from wirecrawl.normalise.urls import canonical_url
-from wirecrawl.pages.aggregator import AggregatorArticlePage
-from wirecrawl.pages.kcna_current import ListingEntry
 from wirecrawl.spiders.shared import WireSpider, describe
 
 
@@ -54,36 +51,9 @@ class KcnawatchSpider(WireSpider):
             self.count("article/requested/asked")
             yield Request(url, callback=self.parse_article, errback=self.article_failed)
 
-    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
-        """An aggregator page: its story, then a listing entry per teaser."""
-        story = None
-        for item in await self.story_items(response, None):
-            yield item
-            if isinstance(item, ArticleItem):
-                story = item
-        if story is None:
-            return
-        url, fetched_at = story.url, story.fetched_at
-        page = AggregatorArticlePage(url, response.text)
-        teasers = [
-            ListingEntry(
-                url=teaser.url,
-                story_key=story_key(teaser.url),
-                text=teaser.text,
-                published=teaser.published,
-            )
-            for teaser in page.teasers()
-        ]
-        if not teasers:
-            return
-        self.count("listing/entries", len(teasers))
-        yield ListingPageItem(
-            entries=teasers,
-            category_id=None,
-            category_name=None,
-            seen_on=url,
-            seen_at=fetched_at,
-        )
+    async def parse_article(self, response: Response) -> list[Any]:
+        """An aggregator page: its story, then its teasers as one listing page."""
+        return await self.story_items(response, None)
 
     def article_failed(self, failure: Failure) -> None:
         """A page that failed (404, time-out ...): counted and logged."""

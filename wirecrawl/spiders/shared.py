@@ -12,8 +12,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from wirecrawl.extract import read_fetched_story
-from wirecrawl.items import ArticleItem, PageItem
+from wirecrawl.extract import StoryReading, read_fetched_story
+from wirecrawl.items import ArticleItem, ListingPageItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.reader import PageReader, default_enabled, peak_rss_mib
 
@@ -65,16 +65,40 @@ class WireSpider(scrapy.Spider):
 
     async def story_items(
         self, response: Response, published: dt.date | None
-    ) -> list[PageItem | ArticleItem]:
+    ) -> list[PageItem | ArticleItem | ListingPageItem]:
         """The story a page carries, with the page as fetched in its ``page`` (kept for
-        reparse); a page without a story gives the page alone. A filter page ("Web Page
-        Blocked") gives nothing and is counted and logged loudly."""
+        reparse), then an aggregator's teasers as one listing page (recorded, not followed);
+        a page without a story gives the page alone. A filter page ("Web Page Blocked") gives
+        nothing and is counted and logged loudly."""
+        reading = await self.read_story_page(response, published)
+        if reading is None or reading.outcome == "blocked":
+            return []
+        story = reading.story
+        if story is None:
+            return [reading.page] if reading.page is not None else []
+        if not reading.teasers:
+            return [story]
+        self.count("listing/entries", len(reading.teasers))
+        teasers = ListingPageItem(
+            entries=reading.teasers,
+            category_id=None,
+            category_name=None,
+            seen_on=story.url,
+            seen_at=story.fetched_at,
+        )
+        return [story, teasers]
+
+    async def read_story_page(
+        self, response: Response, published: dt.date | None
+    ) -> StoryReading | None:
+        """A story page read (in the page-reading worker), its outcome counted and logged;
+        None for an answer that is not text."""
         if not isinstance(response, TextResponse):
             self.count("article/not_text")
             self.logger.error(
                 "Not a text page (%s): %s", response.headers.get("Content-Type"), response.url
             )
-            return []
+            return None
         url = canonical_url(response.url)
         reading = await self.reader.run(
             read_fetched_story,
@@ -88,13 +112,12 @@ class WireSpider(scrapy.Spider):
         if reading.outcome == "blocked":
             self.count("article/blocked")
             self.logger.error("BLOCKED: a 'Web Page Blocked' filter page answered %s", url)
-            return []
-        if reading.story is None:
+        elif reading.story is None:
             self.count("article/not_article")
             self.logger.error("Not an article page (no headline or body): %s", url)
-            return [reading.page] if reading.page is not None else []
-        self.count("article/parsed")
-        return [reading.story]
+        else:
+            self.count("article/parsed")
+        return reading
 
     def count(self, name: str, count: int = 1) -> None:
         """Add ``count`` (one) to the stat ``wirecrawl/<name>``."""
