@@ -343,20 +343,21 @@ class Benchmark:
                     crawls.crawl_kcna(server, databases[count], self.log(f"memory-{count}")),
                     "crawl into a big archive",
                 )
-                # The crawl is two processes, Scrapy's and its page-reading worker, each with
-                # its own peak in the crawl's stats; their sum bounds the crawl's peak (wait4
-                # gives only the larger of the two, and counts this process as it was when
-                # it forked the crawl).
+                # The crawl is three processes, Scrapy's and its two workers (reading pages,
+                # writing the archive), each with its own peak in the crawl's stats; their sum
+                # bounds the crawl's peak (wait4 gives only the largest, and counts this
+                # process as it was when it forked the crawl).
                 crawl_mib = _stat(run.log, "wirecrawl/peak_rss_mib") or run.peak_rss_mb
-                worker_mib = _stat(run.log, "wirecrawl/reader/worker_peak_rss_mib")
-                total = crawl_mib + worker_mib
+                reader_mib = _stat(run.log, "wirecrawl/reader/worker_peak_rss_mib")
+                writer_mib = _stat(run.log, "wirecrawl/writer/worker_peak_rss_mib")
+                total = crawl_mib + reader_mib + writer_mib
                 peaks.append(total)
                 self.rows.append(
                     Row(
-                        measure="Crawl peak RSS (Scrapy process + page-reading worker)",
+                        measure="Crawl peak RSS (Scrapy process + its two workers)",
                         size=f"into an archive of {number(count)} stories",
-                        result=f"{total:.0f} MiB ({crawl_mib:.0f} + {worker_mib:.0f}; "
-                        f"{run.seconds:.1f} s)",
+                        result=f"{total:.0f} MiB ({crawl_mib:.0f} + {reader_mib:.0f} + "
+                        f"{writer_mib:.0f}; {run.seconds:.1f} s)",
                         goal=f"< {GOAL_RSS_MB} MiB" + (", flat" if count == large else ""),
                         met=total < GOAL_RSS_MB and (count == small or total < peaks[0] * 1.25),
                     )
@@ -365,7 +366,8 @@ class Benchmark:
             f"Memory: peak resident memory of a crawl of a new "
             f"{number(len(memory_site.stories))}-story site into the archives just written: "
             "the Scrapy process's own (`wirecrawl/peak_rss_mib`) plus its page-reading worker's "
-            "(`wirecrawl/reader/worker_peak_rss_mib`), each its `VmHWM` when it ends; "
+            "(`wirecrawl/reader/worker_peak_rss_mib`) and its writing worker's "
+            "(`wirecrawl/writer/worker_peak_rss_mib`), each its `VmHWM` when it ends; "
             "'flat' means within 25% of the crawl into the smaller archive. `load_crawl_state` "
             "is timed in this process; its memory is the peak of Python allocations "
             "(tracemalloc)."

@@ -5,7 +5,7 @@ gives.
 ``pages`` is read offline exactly as it was read online. ``read_fetched_story`` and
 ``read_fetched_listing`` take a page as downloaded (bytes and the encoding Scrapy read them
 with) and do all the work a crawl does on it; the crawl runs them in its page-reading worker
-(``wirecrawl.reader``), so what they take and give is plain, picklable data.
+(``wirecrawl.worker``), so what they take and give is plain, picklable data.
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ LOG_LEVEL = "INFO"
 # Scrapy's formatter, but the per-item "Scraped from" line is made only at LOG_LEVEL=DEBUG.
 LOG_FORMATTER = "wirecrawl.logformatter.QuietItemsLogFormatter"
 
-# Story pages are read (parsed) in a worker process while the crawl's own thread goes on
-# fetching (wirecrawl/reader.py); False reads them in the crawl's thread. Unset: on when the
-# machine has more than one CPU.
-# WIRECRAWL_READ_WORKER = True
+# Pages are read (parsed) in one worker process and the archive written in another, while the
+# crawl's own thread goes on fetching (wirecrawl/worker.py); False does both in the crawl's
+# thread. Unset: on when the machine has more than one CPU.
+# WIRECRAWL_WORKERS = True

@@ -499,33 +499,17 @@ Batch = list[tuple[str, dict[str, Any]]]
 """Rows queued by ``ArchiveWriter``: (kind, row) in the order they came."""
 
 
-class ArchiveWriter:
-    """Buffers what a crawl found and writes it in one transaction per batch.
+class ArchiveRows:
+    """Rows queued for the archive, in the order they came, until they are ``take``n and
+    written (``ArchiveWriter.write``): what a crawl hands its writing worker."""
 
-    ``outcomes`` counts what happened to stories: ``new``, ``changed``, ``unchanged`` and
-    ``merged`` (a known story seen under another URL); ``gone`` counts stories marked gone.
-
-    It writes a batch whenever ``batch_size`` rows are queued; with ``batch_size`` None the
-    caller decides: ``take`` the queued rows and ``write`` them (on another thread, say; only
-    ``write`` and ``flush`` touch the database).
-    """
-
-    def __init__(
-        self,
-        db: sqlite_utils.Database,
-        batch_size: int | None = BATCH_ROWS,
-        record_revisions: bool = True,
-    ) -> None:
-        self.db = db
-        self.batch_size = batch_size
-        self.record_revisions = record_revisions
-        self.outcomes: Counter[str] = Counter()
-        self._queue: list[tuple[str, dict[str, Any]]] = []
+    def __init__(self) -> None:
+        self._queue: Batch = []
 
     def add_article(self, row: dict[str, Any]) -> None:
         """Queue a story: the ``articles`` columns, ``id`` (the site's key) and ``seen``.
 
-        Its identity keys are computed when it is written, by whichever thread writes.
+        Its identity keys are computed when it is written, by whichever process writes.
         """
         self._add("article", dict(row))
 
@@ -568,13 +552,40 @@ class ArchiveWriter:
 
     def _add(self, kind: str, row: dict[str, Any]) -> None:
         self._queue.append((kind, row))
-        if self.batch_size is not None and len(self._queue) >= self.batch_size:
-            self.flush()
 
     def take(self) -> Batch:
         """The rows queued so far, in order; the queue is left empty."""
         batch, self._queue = self._queue, []
         return batch
+
+
+class ArchiveWriter(ArchiveRows):
+    """Buffers what a crawl found and writes it in one transaction per batch.
+
+    ``outcomes`` counts what happened to stories: ``new``, ``changed``, ``unchanged`` and
+    ``merged`` (a known story seen under another URL); ``gone`` counts stories marked gone.
+
+    It writes a batch whenever ``batch_size`` rows are queued; with ``batch_size`` None the
+    caller decides: ``take`` the queued rows and ``write`` them (only ``write``, ``flush`` and
+    ``mark_vanished`` touch the database).
+    """
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        batch_size: int | None = BATCH_ROWS,
+        record_revisions: bool = True,
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.batch_size = batch_size
+        self.record_revisions = record_revisions
+        self.outcomes: Counter[str] = Counter()
+
+    def _add(self, kind: str, row: dict[str, Any]) -> None:
+        super()._add(kind, row)
+        if self.batch_size is not None and len(self._queue) >= self.batch_size:
+            self.flush()
 
     def flush(self) -> None:
         """Write everything queued, in order, in one transaction. If that fails, the rows

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import Counter
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from wirecrawl import writing
 from wirecrawl.items import (
     ArticleItem,
     ListingCoverageItem,
@@ -21,13 +22,14 @@ from wirecrawl.items import (
     StoryGoneItem,
 )
 from wirecrawl.storage import (
-    ArchiveWriter,
+    ArchiveRows,
     Batch,
     article_row,
     iso_date,
     open_archive,
     timestamp,
 )
+from wirecrawl.worker import Worker, record_usage, use_workers
 
 logger = logging.getLogger(__name__)
 
@@ -41,56 +43,62 @@ class SQLiteStorePipeline:
     fetched pages and removals, and counts outcomes in ``wirecrawl/store/*``.
 
     Rows are queued as items arrive and written in batches of ``WIRECRAWL_BATCH_SIZE`` rows
-    (or every ``FLUSH_SECONDS``) by a thread of its own, the only one that touches the
-    database: the crawl's thread goes on while SQLite writes (which it does without Python's
-    lock). Batches are written one at a time, in order; the item that hands over a batch waits
-    until the batch before it is written, so at most two are ever held. A batch that fails is
-    logged and written again, first, with the next one.
+    (or every ``FLUSH_SECONDS``) by the crawl's writing worker, a process of its own
+    (``wirecrawl.writing``; on the crawl's thread when there are no workers). Batches are
+    written one at a time, in order; the item that hands over a batch waits until the batch
+    before it is written, so at most two are ever held. A batch that fails is logged and
+    written again, first, with the next one.
     """
 
-    def __init__(self, db_path: str, stats: StatsCollector, batch_size: int) -> None:
+    def __init__(
+        self, db_path: str, stats: StatsCollector, batch_size: int, use_worker: bool = False
+    ) -> None:
         self.db_path = db_path
         self.batch_size = batch_size
         self.stats = stats
-        self.writer: ArchiveWriter | None = None
+        self.rows = ArchiveRows()
+        self.worker = Worker(use_worker, "writing", "wirecrawl.writing")
         self._last_flush = time.monotonic()
         self._listed_urls: set[str] = set()
         self._coverage: list[ListingCoverageItem] = []
-        self._thread: ThreadPoolExecutor | None = None
-        self._previous: Future[None] | None = None
-        # Owned by the writing thread: rows of a failed batch, and the outcomes so far.
+        self._previous: asyncio.Future[None] | None = None
         self._failed: Batch = []
-        self._outcomes: dict[str, int] = {}
+        self._outcomes: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
         settings = crawler.settings
         return cls(
-            settings.get("WIRECRAWL_DB"), crawler.stats, settings.getint("WIRECRAWL_BATCH_SIZE")
+            settings.get("WIRECRAWL_DB"),
+            crawler.stats,
+            settings.getint("WIRECRAWL_BATCH_SIZE"),
+            use_workers(settings),
         )
 
     def open_spider(self) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wirecrawl-store")
-        self.writer = self._thread.submit(self._open).result()
+        # The archive made or brought up to date here, before the first request: a database
+        # of a newer schema stops the crawl with its error.
+        open_archive(self.db_path).close()
+        self.worker.start()
 
-    def _open(self) -> ArchiveWriter:
-        return ArchiveWriter(open_archive(self.db_path), batch_size=None)
-
-    def close_spider(self) -> None:
-        if self.writer is None or self._thread is None:
-            return
+    async def close_spider(self) -> None:
         try:
-            previous, self._previous = self._previous, None
-            if previous is not None:
-                self._report(previous)
-            self._thread.submit(self._close, self.writer.take()).result()
+            await self.written()
+            batch, self._failed = self._failed + self.rows.take(), []
+            coverage = [
+                (c.category_id, iso_date(c.oldest), c.reached_end, timestamp(c.seen_at))
+                for c in self._coverage
+            ]
+            outcomes = await self.worker.run(
+                writing.finish, self.db_path, batch, coverage, self._listed_urls
+            )
+            self._outcomes.update(outcomes)
         finally:
-            self._thread.shutdown()
+            record_usage(self.stats, "wirecrawl/writer", await self.worker.close())
             self._count_outcomes()
 
     def process_item(self, item: Any) -> Any:
-        assert self.writer is not None
         if isinstance(item, ArticleItem):
             if item.page is not None:
                 self._store_page(item.page)
@@ -100,97 +108,69 @@ class SQLiteStorePipeline:
         elif isinstance(item, PageItem):
             self._store_page(item)
         elif isinstance(item, StoryGoneItem):
-            self.writer.mark_gone(item.url, timestamp(item.seen_at))
+            self.rows.mark_gone(item.url, timestamp(item.seen_at))
         elif isinstance(item, ListingCoverageItem):
             self._coverage.append(item)
         elif isinstance(item, ListingStateItem):
-            self.writer.set_listing_state(item.category_id, item.complete, timestamp(item.at))
+            self.rows.set_listing_state(item.category_id, item.complete, timestamp(item.at))
         if (
-            self.writer.pending() >= self.batch_size
+            self.rows.pending() >= self.batch_size
             or time.monotonic() - self._last_flush > FLUSH_SECONDS
         ):
             return self._hand_over(item)
         return item
 
     async def _hand_over(self, item: Any) -> Any:
-        """Give the queued rows to the writing thread; return when the batch before is written."""
-        assert self.writer is not None
-        assert self._thread is not None
+        """Give the queued rows to the writing worker; return when the batch before is written."""
         self._last_flush = time.monotonic()
         previous = self._previous
-        self._previous = self._thread.submit(self._write, self.writer.take())
+        self._previous = asyncio.ensure_future(self._write(self.rows.take(), previous))
         if previous is not None:
-            await asyncio.wait([asyncio.wrap_future(previous)])
-            self._report(previous)
+            await previous
         return item
 
     async def written(self) -> None:
         """Until the batches handed over so far are written (or have failed, logged)."""
         previous, self._previous = self._previous, None
         if previous is not None:
-            await asyncio.wait([asyncio.wrap_future(previous)])
-            self._report(previous)
+            await previous
 
-    def _report(self, write: Future[None]) -> None:
-        """Count and log a batch that failed (it goes again with the next); update the stats.
-        Each batch is reported once: by whoever took it from ``_previous``."""
-        error = write.exception()
-        if error is not None:
+    async def _write(self, batch: Batch, previous: asyncio.Future[None] | None) -> None:
+        """Write ``batch`` after ``previous``, with the rows of any batch that failed before
+        it; a failure is logged and counted, and its rows kept for the next."""
+        if previous is not None:
+            await previous
+        batch, self._failed = self._failed + batch, []
+        try:
+            outcomes = await self.worker.run(writing.write_batch, self.db_path, batch)
+        except Exception as error:
+            self._failed = batch
             self.stats.inc_value("wirecrawl/store/batch_failed")
             logger.error(
                 "Writing a batch to %s failed (it is written again with the next): %s",
                 self.db_path,
                 error,
             )
+            return
+        self._outcomes.update(outcomes)
         self._count_outcomes()
 
     def _count_outcomes(self) -> None:
         for outcome, count in self._outcomes.items():
             self.stats.set_value(f"wirecrawl/store/{outcome}", count)
 
-    # --- on the writing thread ------------------------------------------------------------
-
-    def _write(self, batch: Batch) -> None:
-        assert self.writer is not None
-        batch, self._failed = self._failed + batch, []
-        try:
-            self.writer.write(batch)
-        except BaseException:
-            self._failed = batch
-            raise
-        finally:
-            self._outcomes = dict(self.writer.outcomes)
-
-    def _close(self, batch: Batch) -> None:
-        assert self.writer is not None
-        try:
-            self._write(batch)
-            for coverage in self._coverage:
-                self.writer.mark_vanished(
-                    coverage.category_id,
-                    iso_date(coverage.oldest),
-                    coverage.reached_end,
-                    self._listed_urls,
-                    timestamp(coverage.seen_at),
-                )
-            self._outcomes = dict(self.writer.outcomes)
-        finally:
-            self.writer.db.close()
-
     # --- queueing, on the crawl's thread ---------------------------------------------------
 
     def _store_article(self, item: ArticleItem) -> None:
-        assert self.writer is not None
         if not item.title or not item.body:
             self.stats.inc_value("wirecrawl/store/incomplete")
             raise DropItem(f"story without title or body not stored: {item.url}")
         row = article_row(item, seen=timestamp(item.fetched_at))
-        self.writer.add_article(row)
+        self.rows.add_article(row)
         self._listed_urls.add(item.url)
 
     def _store_page(self, page: PageItem) -> None:
-        assert self.writer is not None
-        self.writer.add_compressed_page(
+        self.rows.add_compressed_page(
             page.url,
             timestamp(page.fetched_at),
             page.status,
@@ -200,11 +180,10 @@ class SQLiteStorePipeline:
         )
 
     def _store_listing_page(self, item: ListingPageItem) -> None:
-        assert self.writer is not None
         seen = timestamp(item.seen_at)
         for entry in item.entries:
             self._listed_urls.add(entry.url)
-            self.writer.add_listing_entry(
+            self.rows.add_listing_entry(
                 {
                     "url": entry.url,
                     "story_key": entry.story_key,

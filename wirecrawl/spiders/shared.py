@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from wirecrawl.extract import StoryReading, read_fetched_story
 from wirecrawl.items import ArticleItem, ListingPageItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
-from wirecrawl.reader import PageReader, default_enabled, peak_rss_mib
+from wirecrawl.worker import Worker, peak_rss_mib, record_usage, use_workers
 
 
 def utcnow() -> dt.datetime:
@@ -30,20 +30,14 @@ def describe(failure: Failure) -> str:
 
 class WireSpider(scrapy.Spider):
     """A spider of the archive: counts its work under ``wirecrawl/`` in the stats, and reads
-    story pages the same way whatever led to them (in a worker process: ``wirecrawl.reader``)."""
+    story pages the same way whatever led to them (in a worker process: ``wirecrawl.worker``)."""
 
-    reader: PageReader
+    reader: Worker
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        setting = crawler.settings.get("WIRECRAWL_READ_WORKER")
-        use_worker = (
-            default_enabled()
-            if setting is None
-            else crawler.settings.getbool("WIRECRAWL_READ_WORKER")
-        )
-        spider.reader = PageReader(use_worker)
+        spider.reader = Worker(use_workers(crawler.settings), "page-reading", "wirecrawl.extract")
         # Started now, the worker imports the page classes while the crawl starts up.
         spider.reader.start()
         crawler.signals.connect(spider.close_reader, signal=signals.spider_closed)
@@ -51,17 +45,14 @@ class WireSpider(scrapy.Spider):
 
     async def close_reader(self) -> None:
         """Stop the page-reading worker. The stats get its CPU time and peak memory, and the
-        crawl process's own peak memory (``wirecrawl/peak_rss_mib``, without the worker)."""
+        crawl process's own peak memory (``wirecrawl/peak_rss_mib``, without its workers)."""
         usage = await self.reader.close()
         stats = self.crawler.stats
         assert stats is not None
         own = peak_rss_mib()
         if own is not None:
             stats.set_value("wirecrawl/peak_rss_mib", round(own))
-        if usage is not None:
-            stats.set_value("wirecrawl/reader/worker_cpu_seconds", round(usage.cpu_seconds, 2))
-            if usage.peak_rss_mib is not None:
-                stats.set_value("wirecrawl/reader/worker_peak_rss_mib", round(usage.peak_rss_mib))
+        record_usage(stats, "wirecrawl/reader", usage)
 
     async def story_items(
         self, response: Response, published: dt.date | None

@@ -1,12 +1,15 @@
-"""The page-reading worker (wirecrawl.reader): real crawls read the same with it and without
-it, survive its death, and leave nothing running when killed; the worker's own protocol."""
+"""The crawl's workers (wirecrawl.worker), one reading pages and one writing the archive: real
+crawls store the same with them and without them, survive the death of either, and leave
+nothing running when killed; the workers' own protocol."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
 import os
+import pickle
 import signal
 import subprocess
 import time
@@ -17,9 +20,9 @@ import pytest
 from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
 from wirecrawl.extract import StoryReading, read_fetched_story
 from wirecrawl.normalise.urls import canonical_url
-from wirecrawl.reader import PageReader, ReaderError
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.server import SiteServer
+from wirecrawl.worker import Worker, WorkerError, _frame, serve
 
 FIXTURE = ROOT / "fixtures" / "kcna" / "article-year-boundary" / "page.html"
 STORY_COLUMNS = "id, url, title, body, published, dateline, dateline_place, dateline_date, agency"
@@ -37,7 +40,7 @@ def test_a_crawl_stores_the_same_with_the_worker_and_without_it(
 ) -> None:
     with_worker = run_crawl(site_server.proxy_url, tmp_path / "worker.db")
     without = run_crawl(
-        site_server.proxy_url, tmp_path / "thread.db", "-s", "WIRECRAWL_READ_WORKER=False"
+        site_server.proxy_url, tmp_path / "thread.db", "-s", "WIRECRAWL_WORKERS=False"
     )
 
     assert with_worker.returncode == without.returncode == 0, with_worker.log + without.log
@@ -49,8 +52,10 @@ def test_a_crawl_stores_the_same_with_the_worker_and_without_it(
     assert with_worker.stat("wirecrawl/article/parsed") == len(small_site.stories)
     assert with_worker.stat("wirecrawl/reader/worker_peak_rss_mib") > 10
     assert with_worker.stat("wirecrawl/peak_rss_mib") > 10
-    assert "'wirecrawl/reader/worker_cpu_seconds'" in with_worker.log
-    assert "'wirecrawl/reader/worker_cpu_seconds'" not in without.log
+    assert with_worker.stat("wirecrawl/writer/worker_peak_rss_mib") > 10
+    for worker in ("reader", "writer"):
+        assert f"'wirecrawl/{worker}/worker_cpu_seconds'" in with_worker.log
+        assert f"'wirecrawl/{worker}/worker_cpu_seconds'" not in without.log
 
 
 def children(pid: int) -> list[int]:
@@ -67,8 +72,9 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def worker_of(crawl: subprocess.Popen[str], timeout: float = 30) -> int:
-    """The crawl's page-reading worker, once it runs."""
+def worker_of(crawl: subprocess.Popen[str], module: str, timeout: float = 30) -> int:
+    """The crawl's worker for ``module`` (``wirecrawl.extract`` reads pages,
+    ``wirecrawl.writing`` writes the archive), once it runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for pid in children(crawl.pid):
@@ -76,10 +82,10 @@ def worker_of(crawl: subprocess.Popen[str], timeout: float = 30) -> int:
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"wirecrawl.reader" in command:
+            if b"wirecrawl.worker" in command and module.encode() in command:
                 return pid
         time.sleep(0.05)
-    raise AssertionError("the crawl started no page-reading worker")
+    raise AssertionError(f"the crawl started no worker for {module}")
 
 
 def is_running(pid: int) -> bool:
@@ -91,10 +97,10 @@ def is_running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def start_crawl(server: SiteServer, db_path: Path) -> subprocess.Popen[str]:
+def start_crawl(server: SiteServer, db_path: Path, *args: str) -> subprocess.Popen[str]:
     """``scrapy crawl kcna`` through ``server``, as run_crawl runs it, in the background."""
     return subprocess.Popen(
-        crawl_command(db_path),
+        crawl_command(db_path, *args),
         cwd=ROOT,
         env=crawl_env(server.proxy_url),
         stdout=subprocess.PIPE,
@@ -113,39 +119,51 @@ def wait_for_stories(server: SiteServer, count: int, timeout: float = 60) -> Non
     raise AssertionError(f"fewer than {count} story pages were fetched in {timeout} s")
 
 
-def test_a_crawl_whose_worker_dies_reads_the_rest_itself(tmp_path: Path, small_site: Site) -> None:
-    # Each answer takes 50 ms, so the worker is killed in the middle of the story pages.
+@pytest.mark.parametrize(
+    ("module", "name", "prefix"),
+    [
+        ("wirecrawl.extract", "page-reading", "reader"),
+        ("wirecrawl.writing", "writing", "writer"),
+    ],
+)
+def test_a_crawl_whose_worker_dies_does_the_rest_itself(
+    tmp_path: Path, small_site: Site, module: str, name: str, prefix: str
+) -> None:
+    # Each answer takes 50 ms, so the worker is killed in the middle of the story pages; the
+    # small batches keep the writing worker busy by then.
     with SiteServer(tmp_path / "site", delay=0.05) as server:
-        crawl = start_crawl(server, tmp_path / "archive.db")
-        worker = worker_of(crawl)
+        crawl = start_crawl(server, tmp_path / "archive.db", "-s", "WIRECRAWL_BATCH_SIZE=4")
+        worker = worker_of(crawl, module)
         wait_for_stories(server, 10)
         os.kill(worker, signal.SIGKILL)
         log, _ = crawl.communicate(timeout=120)
 
     result = CrawlResult(crawl.returncode, log, tmp_path / "archive.db")
     assert result.returncode == 0, log
-    assert log.count("The page-reading worker ended") == 1
+    assert log.count(f"The {name} worker ended") == 1
     assert "Spider error" not in log
+    assert "batch_failed" not in log
     stories, pages = stored(result)
     assert {story["id"] for story in stories} == {story.id for story in small_site.stories}
     assert all(story["title"] and story["body"] for story in stories)
     assert len(pages) == len(small_site.stories)
+    assert result.stat("wirecrawl/store/new") == len(small_site.stories)
     # Its CPU time is unknown: it did not end when the crawl closed it.
-    assert "'wirecrawl/reader/worker_cpu_seconds'" not in log
+    assert f"'wirecrawl/{prefix}/worker_cpu_seconds'" not in log
 
 
 def test_a_killed_crawl_leaves_no_worker_running(tmp_path: Path, small_site: Site) -> None:
     with SiteServer(tmp_path / "site", delay=0.05) as server:
         crawl = start_crawl(server, tmp_path / "archive.db")
-        worker = worker_of(crawl)
+        workers = [worker_of(crawl, "wirecrawl.extract"), worker_of(crawl, "wirecrawl.writing")]
         wait_for_stories(server, 5)
         crawl.kill()
         crawl.communicate(timeout=30)
-        # Its stdin closed with the crawl: the worker ends on its own.
+        # Their stdin closed with the crawl: the workers end on their own.
         deadline = time.monotonic() + 10
-        while is_running(worker) and time.monotonic() < deadline:
+        while any(map(is_running, workers)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not is_running(worker)
+        assert not any(map(is_running, workers))
 
 
 def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
@@ -155,7 +173,7 @@ def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
     args = (url, 200, body, "utf-8", dt.date(2026, 7, 19), fetched_at)
 
     async def both() -> tuple[StoryReading, StoryReading]:
-        reader = PageReader(use_worker=True)
+        reader = Worker(True, "page-reading", "wirecrawl.extract")
         reader.start()
         try:
             in_worker = await reader.run(read_fetched_story, *args)
@@ -166,7 +184,8 @@ def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
         # Its own peak, not that of this (bigger) test process it was started from.
         assert usage.peak_rss_mib is not None
         assert 10 < usage.peak_rss_mib < 150
-        return in_worker, await PageReader(use_worker=False).run(read_fetched_story, *args)
+        in_thread = Worker(False, "page-reading", "wirecrawl.extract")
+        return in_worker, await in_thread.run(read_fetched_story, *args)
 
     in_worker, in_thread = asyncio.run(both())
     assert in_worker == in_thread
@@ -177,10 +196,10 @@ def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
 
 def test_an_error_in_the_worker_comes_back_with_its_traceback() -> None:
     async def fail() -> None:
-        reader = PageReader(use_worker=True)
+        reader = Worker(True, "page-reading", "wirecrawl.extract")
         reader.start()
         try:
-            with pytest.raises(ReaderError, match=r"(?s)canonical_url failed.*not an absolute"):
+            with pytest.raises(WorkerError, match=r"(?s)canonical_url failed.*not an absolute"):
                 await reader.run(canonical_url, "no scheme, no host")
             # The worker goes on after an error.
             assert await reader.run(canonical_url, "HTTP://KCNA.KP/en") == "http://www.kcna.kp/en"
@@ -192,10 +211,10 @@ def test_an_error_in_the_worker_comes_back_with_its_traceback() -> None:
 
 def test_the_worker_runs_only_wirecrawl_functions() -> None:
     async def refused() -> None:
-        reader = PageReader(use_worker=True)
+        reader = Worker(True, "page-reading", "wirecrawl.extract")
         reader.start()
         try:
-            with pytest.raises(ReaderError, match="not a wirecrawl function"):
+            with pytest.raises(WorkerError, match="not a wirecrawl function"):
                 await reader.run(os.getcwd)
         finally:
             await reader.close()
@@ -222,3 +241,16 @@ def test_an_aggregator_story_comes_with_its_teasers(case: str) -> None:
         {key: teaser[key] for key in ("url", "text", "published")} for teaser in expected
     ]
     assert all(t.story_key.startswith("kcnawatch-") for t in reading.teasers)
+
+
+def test_a_frame_cut_short_ends_the_worker_quietly() -> None:
+    # The crawl was killed while it sent a call (a batch of rows, say): nothing is run.
+    whole = _frame((canonical_url, ("HTTP://KCNA.KP/en",), {}))
+    answers = io.BytesIO()
+    serve(io.BytesIO(whole + whole[:-5]), answers)
+    answers.seek(0)
+    replies = []
+    while header := answers.read(4):
+        replies.append(pickle.loads(answers.read(int.from_bytes(header, "big"))))
+    assert replies[0] == ("ok", "http://www.kcna.kp/en")
+    assert [reply[0] for reply in replies] == ["ok", "peak_rss_mib"]

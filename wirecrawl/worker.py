@@ -1,29 +1,35 @@
-"""Pages read in a worker process, so that the crawl's own thread only fetches.
+"""Worker processes of a crawl: one reads the pages, one writes the archive, so that the
+crawl's own thread only fetches.
 
 A Scrapy crawl runs its engine, its downloads, the spiders' callbacks and the item pipelines
 on one thread. Reading a page (decoding and parsing the HTML, finding the headline and the
 paragraphs, or a listing's entries and form) costs that thread about as much as fetching it,
-and while it reads, no request goes out and no answer is taken in. ``PageReader`` hands the
-reading to a process of its own (``python -m wirecrawl.reader``, started with the spider): the
-spider awaits the result while the engine goes on fetching, so a crawl that the site's pace
-does not hold back (a backfill, a replay of the offline snapshot) takes about as long as its
-requests. ``WIRECRAWL_READ_WORKER`` turns it off (the pages are then read in the crawl's
-thread); unset, it is on when the machine has more than one CPU.
+and while it reads, no request goes out and no answer is taken in. Writing SQLite on a thread
+of the same process does not free it either: that thread takes Python's lock around every
+statement, and the crawl's thread waits for it each time. So a crawl starts two workers
+(``python -m wirecrawl.worker``, started and stopped with it): the spiders hand page reading
+to one (``wirecrawl.extract``), the store pipeline hands batches of rows to the other
+(``wirecrawl.writing``), and each awaits the result while the engine goes on fetching. A
+crawl that the site's pace does not hold back (a backfill, a replay of the offline snapshot)
+then takes little more than its requests. ``WIRECRAWL_WORKERS`` turns them off (the same
+functions then run in the crawl's thread); unset, they are on when the machine has more than
+one CPU.
 
-The worker runs the functions of ``wirecrawl.extract`` (``read_fetched_story``,
-``read_fetched_listing``) that a crawl without it runs in its own thread, and that
-``wirecrawl reparse`` shares, so a page reads the same either way; normalising and storing
-stay in the crawl's pipelines. It talks over its stdin and stdout (frames of a length and a
-pickle; both ends are ours and the pipes private), answers in order, runs only this package's
-functions, ignores Ctrl-C (the crawl stops it when it closes) and exits when its stdin
-closes, which also happens when the crawl is killed. If the worker dies, the crawl logs it
-once and reads the remaining pages itself.
+A worker runs functions of this package, the same ones a crawl without workers runs itself
+and ``wirecrawl reparse`` shares, so a page reads and a batch writes the same either way;
+normalising stays in the crawl's pipelines. It talks over its stdin and stdout (frames of a
+length and a pickle; both ends are ours and the pipes private), answers in order, runs only
+this package's functions, ignores Ctrl-C (the crawl stops it when it closes) and exits when
+its stdin closes, which also happens when the crawl is killed (a batch being written is then
+finished or, killed too, rolled back by SQLite). If a worker dies, the crawl logs it once and
+runs the remaining calls itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import importlib
 import logging
 import os
 import pickle
@@ -41,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 _HEADER = struct.Struct("!I")
-# Where ``python -m wirecrawl.reader`` finds the package, installed or not.
+# Where ``python -m wirecrawl.worker`` finds the package, installed or not.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -55,7 +61,7 @@ class WorkerUsage:
     crawl's own peak does not include it."""
 
 
-class ReaderError(Exception):
+class WorkerError(Exception):
     """The function raised in the worker; the message holds the worker's traceback."""
 
 
@@ -66,6 +72,14 @@ class _WorkerGoneError(Exception):
 def default_enabled() -> bool:
     """A worker only helps when it has a CPU of its own."""
     return (os.cpu_count() or 1) > 1
+
+
+def use_workers(settings: Any) -> bool:
+    """Whether a crawl with these Scrapy settings runs its workers: ``WIRECRAWL_WORKERS``, or
+    when unset, ``default_enabled()``."""
+    if settings.get("WIRECRAWL_WORKERS") is None:
+        return default_enabled()
+    return bool(settings.getbool("WIRECRAWL_WORKERS"))
 
 
 def _frame(message: Any) -> bytes:
@@ -107,12 +121,15 @@ class _Answers(asyncio.Protocol):
                 future.set_exception(_WorkerGoneError())
 
 
-class PageReader:
-    """Runs the page-reading functions of ``wirecrawl.extract`` in a worker process when
-    ``use_worker``, else in this thread."""
+class Worker:
+    """Runs functions of this package in a worker process when ``use_worker``, else in this
+    thread. ``name`` is what the log calls it (``page-reading``, ``writing``); ``module``
+    (of this package) is imported by the worker when it starts, before the first call."""
 
-    def __init__(self, use_worker: bool) -> None:
+    def __init__(self, use_worker: bool, name: str, module: str) -> None:
         self.use_worker = use_worker
+        self.name = name
+        self.module = module
         self._process: subprocess.Popen[bytes] | None = None
         self._answers = _Answers()
         self._requests: asyncio.WriteTransport | None = None
@@ -120,20 +137,20 @@ class PageReader:
         self._failed = False
 
     def start(self) -> None:
-        """Start the worker; it imports the page classes while the crawl starts up."""
+        """Start the worker; it imports what it runs while the crawl starts up."""
         if not self.use_worker or self._process is not None:
             return
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "wirecrawl.reader"],
+            [sys.executable, "-m", "wirecrawl.worker", self.module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
         )
 
     async def _connect(self) -> None:
-        """Attach the worker's pipes to the event loop (once, at the first page)."""
+        """Attach the worker's pipes to the event loop (once, at the first call)."""
         assert self._process is not None
         assert self._process.stdin is not None
         assert self._process.stdout is not None
@@ -163,13 +180,14 @@ class PageReader:
             if not self._failed:
                 self._failed = True
                 logger.error(
-                    "The page-reading worker ended (exit status %s); the crawl reads pages "
-                    "itself from now on",
+                    "The %s worker ended (exit status %s); the crawl does its work itself "
+                    "from now on",
+                    self.name,
                     process.poll(),
                 )
             return function(*args, **kwargs)
         if status == "error":
-            raise ReaderError(f"{function.__name__} failed in the worker:\n{value}")
+            raise WorkerError(f"{function.__name__} failed in the {self.name} worker:\n{value}")
         return value  # type: ignore[no-any-return]
 
     async def close(self) -> WorkerUsage | None:
@@ -200,10 +218,20 @@ class PageReader:
             await asyncio.sleep(0.01)
         if ended is not None:
             return WorkerUsage(cpu_seconds=ended.ru_utime + ended.ru_stime, peak_rss_mib=None)
-        logger.warning("The page-reading worker did not exit; killing it")
+        logger.warning("The %s worker did not exit; killing it", self.name)
         process.kill()
         process.wait()
         return None
+
+
+def record_usage(stats: Any, prefix: str, usage: WorkerUsage | None) -> None:
+    """Put what a worker used in the crawl's stats: ``<prefix>/worker_cpu_seconds`` and
+    ``<prefix>/worker_peak_rss_mib`` (nothing when it had no worker or died before)."""
+    if usage is None:
+        return
+    stats.set_value(f"{prefix}/worker_cpu_seconds", round(usage.cpu_seconds, 2))
+    if usage.peak_rss_mib is not None:
+        stats.set_value(f"{prefix}/worker_peak_rss_mib", round(usage.peak_rss_mib))
 
 
 def peak_rss_mib() -> float | None:
@@ -225,14 +253,17 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     EOF. Only this package's functions are run."""
     while header := requests.read(_HEADER.size):
         if len(header) < _HEADER.size:
-            return
+            break  # the crawl ended in the middle of a frame: nothing to run
         (size,) = _HEADER.unpack(header)
-        function, args, kwargs = pickle.loads(requests.read(size))
+        frame = requests.read(size)
+        if len(frame) < size:
+            break
+        function, args, kwargs = pickle.loads(frame)
         try:
             if not function.__module__.startswith("wirecrawl."):
                 raise ValueError(f"not a wirecrawl function: {function!r}")
             answer: tuple[str, Any] = ("ok", function(*args, **kwargs))
-        except Exception:  # the crawl raises it as ReaderError, with this text
+        except Exception:  # the crawl raises it as WorkerError, with this text
             answer = ("error", traceback.format_exc())
         answers.write(_frame(answer))
         answers.flush()
@@ -244,6 +275,9 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
 if __name__ == "__main__":
     # Ctrl-C goes to the whole process group: the crawl stops, then closes our stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import wirecrawl.extract  # noqa: F401 (what the crawl asks for, imported before the first page)
-
+    # What the crawl will ask for (``wirecrawl.extract`` or ``wirecrawl.writing``), imported
+    # before the first call.
+    for name in sys.argv[1:]:
+        if name.startswith("wirecrawl."):
+            importlib.import_module(name)
     serve(sys.stdin.buffer, sys.stdout.buffer)

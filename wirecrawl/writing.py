@@ -1,0 +1,55 @@
+"""The archive's writes for a crawl, as its writing worker runs them (``wirecrawl.worker``).
+
+The crawl's store pipeline queues rows (``storage.ArchiveRows``) and hands them over in
+batches; these functions write them. They run in a process of their own, so that SQLite's
+work and the Python around it never hold the crawl's thread (a thread would: it shares
+Python's lock with the crawl, and the crawl waits for it at every statement). The process
+keeps one ``ArchiveWriter`` per archive open between batches. When the crawl runs without
+workers, or its worker has died, the crawl's own thread runs the same functions, to the
+same effect.
+"""
+
+from __future__ import annotations
+
+from wirecrawl.storage import ArchiveWriter, Batch, open_archive
+
+_writers: dict[str, ArchiveWriter] = {}
+
+
+def _writer(db_path: str) -> ArchiveWriter:
+    writer = _writers.get(db_path)
+    if writer is None:
+        writer = _writers[db_path] = ArchiveWriter(open_archive(db_path), batch_size=None)
+    return writer
+
+
+def write_batch(db_path: str, batch: Batch) -> dict[str, int]:
+    """Write ``batch`` into the archive at ``db_path`` in one transaction (all of it or,
+    raising, nothing). Returns what happened to its stories (``ArchiveWriter.outcomes``)."""
+    writer = _writer(db_path)
+    writer.outcomes.clear()
+    writer.write(batch)
+    return dict(writer.outcomes)
+
+
+Coverage = tuple[str, str | None, bool, str]
+"""How far a category's listing was read: (category id, ISO date of the oldest entry read,
+whether it was read to its end, ISO timestamp of the reading)."""
+
+
+def finish(
+    db_path: str, batch: Batch, coverage: list[Coverage], listed_urls: set[str]
+) -> dict[str, int]:
+    """The end of a crawl: write the last ``batch``, mark gone the stored stories that the
+    listings read through (``coverage``) no longer show (``ArchiveWriter.mark_vanished``),
+    and close the archive. Returns the outcomes, as ``write_batch``."""
+    writer = _writer(db_path)
+    try:
+        writer.outcomes.clear()
+        writer.write(batch)
+        for category_id, oldest, reached_end, seen in coverage:
+            writer.mark_vanished(category_id, oldest, reached_end, listed_urls, seen)
+        return dict(writer.outcomes)
+    finally:
+        del _writers[db_path]
+        writer.db.close()
