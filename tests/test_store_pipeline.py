@@ -158,3 +158,14 @@ def test_outcomes_are_counted_once_even_when_a_batch_failed_first(
     assert stats.get_value("wirecrawl/store/unchanged") == 1
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 5
+
+
+def test_a_pipeline_that_never_opened_closes_without_touching_the_archive(tmp_path: Path) -> None:
+    # Scrapy may close a crawl whose opening failed (a database of a newer schema, say).
+    db = tmp_path / "archive.db"
+    crawler = get_crawler()
+    assert crawler.stats is not None
+    pipeline = SQLiteStorePipeline(str(db), crawler.stats, batch_size=10, use_worker=True)
+    asyncio.run(pipeline.close_spider())
+    assert not db.exists()
+    assert crawler.stats.get_value("wirecrawl/writer/worker_cpu_seconds") is None

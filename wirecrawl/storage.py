@@ -496,7 +496,7 @@ ON CONFLICT(category_id) DO UPDATE SET
 BATCH_ROWS = 8000
 
 Batch = list[tuple[str, dict[str, Any]]]
-"""Rows queued by ``ArchiveWriter``: (kind, row) in the order they came."""
+"""Rows queued by ``ArchiveRows``: (kind, row) in the order they came."""
 
 
 class ArchiveRows:

@@ -64,6 +64,7 @@ class SQLiteStorePipeline:
         self._previous: asyncio.Future[None] | None = None
         self._failed: Batch = []
         self._outcomes: Counter[str] = Counter()
+        self._opened = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -80,9 +81,14 @@ class SQLiteStorePipeline:
         # The archive made or brought up to date here, before the first request: a database
         # of a newer schema stops the crawl with its error.
         open_archive(self.db_path).close()
+        self._opened = True
         self.worker.start()
 
     async def close_spider(self) -> None:
+        """Write the last batch, mark gone what the listings read no longer show, close the
+        archive and stop the writing worker."""
+        if not self._opened:
+            return
         try:
             await self.written()
             batch, self._failed = self._failed + self.rows.take(), []
