@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.test import get_crawler
 
 from wirecrawl.items import ArticleItem, ListingStateItem
@@ -48,6 +49,30 @@ def story(number: int, text: str) -> ArticleItem:
     )
 
 
+def fail_listing_state_writes(db: Path, failing: bool) -> None:
+    """A fault switched on (or off) from outside, with a real SQLite trigger: while it is on,
+    every write to ``listing_state`` fails, and with it the batch that holds it."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS fault (on_ INTEGER)")
+        conn.execute(
+            "CREATE TRIGGER IF NOT EXISTS failing BEFORE INSERT ON listing_state "
+            "WHEN EXISTS (SELECT 1 FROM fault) BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+        )
+        conn.execute("DELETE FROM fault")
+        if failing:
+            conn.execute("INSERT INTO fault VALUES (1)")
+
+
+def new_pipeline(
+    tmp_path: Path, batch_size: int, use_worker: bool
+) -> tuple[Path, StatsCollector, SQLiteStorePipeline]:
+    """A store pipeline for a new archive in ``tmp_path``, with a crawl's stats."""
+    crawler = get_crawler()
+    assert crawler.stats is not None
+    db = tmp_path / "archive.db"
+    return db, crawler.stats, SQLiteStorePipeline(str(db), crawler.stats, batch_size, use_worker)
+
+
 def stored_categories(db: Path) -> list[str]:
     with sqlite3.connect(db) as conn:
         return [row[0] for row in conn.execute("SELECT category_id FROM listing_state ORDER BY 1")]
@@ -55,22 +80,12 @@ def stored_categories(db: Path) -> list[str]:
 
 @with_and_without_worker
 def test_a_failed_batch_is_written_again_with_the_next(tmp_path: Path, use_worker: bool) -> None:
-    db = tmp_path / "archive.db"
-    crawler = get_crawler()
-    assert crawler.stats is not None
-    stats = crawler.stats
-    pipeline = SQLiteStorePipeline(str(db), stats, batch_size=2, use_worker=use_worker)
+    db, stats, pipeline = new_pipeline(tmp_path, 2, use_worker)
 
     async def crawl() -> None:
         pipeline.open_spider()
         # A fault switched on from outside: every write to listing_state fails meanwhile.
-        with sqlite3.connect(db) as conn:
-            conn.execute("CREATE TABLE fault (on_ INTEGER)")
-            conn.execute(
-                "CREATE TRIGGER failing BEFORE INSERT ON listing_state "
-                "WHEN EXISTS (SELECT 1 FROM fault) BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-            )
-            conn.execute("INSERT INTO fault VALUES (1)")
+        fail_listing_state_writes(db, True)
         for category in ("a", "b", "c", "d"):
             assert await feed(pipeline, state(category)) == state(category)
         # Handing over (c, d) waited for (a, b), which failed; (c, d) went with it (and may
@@ -79,8 +94,7 @@ def test_a_failed_batch_is_written_again_with_the_next(tmp_path: Path, use_worke
         await pipeline.written()
         assert stats.get_value("wirecrawl/store/batch_failed") == 2
         assert stored_categories(db) == []
-        with sqlite3.connect(db) as conn:
-            conn.execute("DELETE FROM fault")
+        fail_listing_state_writes(db, False)
         for category in ("e", "f"):
             await feed(pipeline, state(category))
         await pipeline.written()
@@ -97,10 +111,7 @@ def test_a_failed_batch_is_written_again_with_the_next(tmp_path: Path, use_worke
 def test_batches_are_written_while_the_crawl_goes_on_and_all_at_close(
     tmp_path: Path, use_worker: bool
 ) -> None:
-    db = tmp_path / "archive.db"
-    crawler = get_crawler()
-    assert crawler.stats is not None
-    pipeline = SQLiteStorePipeline(str(db), crawler.stats, batch_size=10, use_worker=use_worker)
+    db, _stats, pipeline = new_pipeline(tmp_path, 10, use_worker)
 
     async def crawl() -> list[str]:
         pipeline.open_spider()
@@ -121,22 +132,12 @@ def test_batches_are_written_while_the_crawl_goes_on_and_all_at_close(
 def test_outcomes_are_counted_once_even_when_a_batch_failed_first(
     tmp_path: Path, use_worker: bool
 ) -> None:
-    db = tmp_path / "archive.db"
-    crawler = get_crawler()
-    assert crawler.stats is not None
-    stats = crawler.stats
-    pipeline = SQLiteStorePipeline(str(db), stats, batch_size=4, use_worker=use_worker)
+    db, stats, pipeline = new_pipeline(tmp_path, 4, use_worker)
 
     async def crawl() -> None:
         pipeline.open_spider()
         # The first batch's stories go in, then the fault fails the whole batch.
-        with sqlite3.connect(db) as conn:
-            conn.execute("CREATE TABLE fault (on_ INTEGER)")
-            conn.execute(
-                "CREATE TRIGGER failing BEFORE INSERT ON listing_state "
-                "WHEN EXISTS (SELECT 1 FROM fault) BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-            )
-            conn.execute("INSERT INTO fault VALUES (1)")
+        fail_listing_state_writes(db, True)
         # Each story is two rows (its text and its listing state here): 2 stories a batch.
         for number in range(4):
             await feed(pipeline, story(number, f"Text of story {number}."))
@@ -144,8 +145,7 @@ def test_outcomes_are_counted_once_even_when_a_batch_failed_first(
         await pipeline.written()
         assert stats.get_value("wirecrawl/store/batch_failed") == 2
         assert stats.get_value("wirecrawl/store/new") is None
-        with sqlite3.connect(db) as conn:
-            conn.execute("DELETE FROM fault")
+        fail_listing_state_writes(db, False)
         # The same two stories again (unchanged) and a third, new one.
         await feed(pipeline, story(0, "Text of story 0."))
         await feed(pipeline, story(9, "Text of story 9."))
@@ -162,10 +162,7 @@ def test_outcomes_are_counted_once_even_when_a_batch_failed_first(
 
 def test_a_pipeline_that_never_opened_closes_without_touching_the_archive(tmp_path: Path) -> None:
     # Scrapy may close a crawl whose opening failed (a database of a newer schema, say).
-    db = tmp_path / "archive.db"
-    crawler = get_crawler()
-    assert crawler.stats is not None
-    pipeline = SQLiteStorePipeline(str(db), crawler.stats, batch_size=10, use_worker=True)
+    db, stats, pipeline = new_pipeline(tmp_path, 10, True)
     asyncio.run(pipeline.close_spider())
     assert not db.exists()
-    assert crawler.stats.get_value("wirecrawl/writer/worker_cpu_seconds") is None
+    assert stats.get_value("wirecrawl/writer/worker_cpu_seconds") is None
