@@ -4,7 +4,7 @@ import calendar
 import datetime
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from wirecrawl.normalise.datelines import Dateline, resolve_dateline_date, split_dateline
@@ -263,6 +263,10 @@ def test_split_dateline_never_raises_and_keeps_every_word(paragraph: str) -> Non
     st.integers(min_value=1, max_value=31),
     st.dates(min_value=D(2, 1, 1), max_value=D(9998, 12, 31)),
 )
+# Found by hypothesis: the nearest August 1 to 2 January of year 2 is in year 1, and year 0
+# does not exist (nor does year 10,000 at the other end).
+@example(8, 1, D(2, 1, 1))
+@example(5, 1, D(9998, 12, 31))
 def test_resolved_date_is_the_nearest_with_that_month_and_day(
     month: int, day: int, reference: datetime.date
 ) -> None:
@@ -273,6 +277,8 @@ def test_resolved_date_is_the_nearest_with_that_month_and_day(
     distance = abs(resolved - reference)
     assert distance <= datetime.timedelta(days=183)
     for other_year in (resolved.year - 1, resolved.year + 1):
+        if not datetime.MINYEAR <= other_year <= datetime.MAXYEAR:
+            continue  # no such year, so no nearer date in it
         other = D(other_year, month, day)
         assert abs(other - reference) > distance or (
             abs(other - reference) == distance and other > resolved
