@@ -6,7 +6,9 @@ work and the Python around it never hold the crawl's thread (a thread would: it 
 Python's lock with the crawl, and the crawl waits for it at every statement). The process
 keeps one ``ArchiveWriter`` per archive open between batches. When the crawl runs without
 workers, or its worker has died, the crawl's own thread runs the same functions, to the
-same effect.
+same effect. A worker that died after committing a batch but before answering has that batch
+written again by the crawl: writes are idempotent, so the archive is the same, though its
+stories then count as ``unchanged`` rather than ``new``.
 """
 
 from __future__ import annotations
