@@ -560,7 +560,8 @@ class ArchiveRows:
 
 
 class ArchiveWriter(ArchiveRows):
-    """Buffers what a crawl found and writes it in one transaction per batch.
+    """Writes queued rows into the archive, one transaction per batch (a crawl's writing
+    worker, ``wirecrawl reparse``, the bench).
 
     ``outcomes`` counts what happened to stories: ``new``, ``changed``, ``unchanged`` and
     ``merged`` (a known story seen under another URL); ``gone`` counts stories marked gone.

@@ -69,16 +69,12 @@ class _WorkerGoneError(Exception):
     """The worker process ended before it answered."""
 
 
-def default_enabled() -> bool:
-    """A worker only helps when it has a CPU of its own."""
-    return (os.cpu_count() or 1) > 1
-
-
 def use_workers(settings: Any) -> bool:
     """Whether a crawl with these Scrapy settings runs its workers: ``WIRECRAWL_WORKERS``, or
-    when unset, ``default_enabled()``."""
+    when unset, whether the machine has more than one CPU (a worker only helps when it has a
+    CPU of its own)."""
     if settings.get("WIRECRAWL_WORKERS") is None:
-        return default_enabled()
+        return (os.cpu_count() or 1) > 1
     return bool(settings.getbool("WIRECRAWL_WORKERS"))
 
 
