@@ -194,6 +194,31 @@ def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
     assert in_worker.story.title
 
 
+def test_a_stopped_worker_ends_and_later_calls_run_in_this_thread() -> None:
+    # A crawl stops its page-reading worker when it goes idle, and waits for it at its close.
+    async def stop_then_call() -> None:
+        reader = Worker(True, "page-reading", "wirecrawl.extract")
+        reader.start()
+        assert await reader.run(canonical_url, "HTTP://KCNA.KP/en") == "http://www.kcna.kp/en"
+        assert reader._process is not None
+        pid = reader._process.pid
+        reader.stop()
+        reader.stop()  # twice is harmless
+        deadline = time.monotonic() + 10
+        while is_running(pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert not is_running(pid)
+        # With the worker gone, only this thread can answer.
+        assert await reader.run(canonical_url, "HTTP://KCNA.KP/en") == "http://www.kcna.kp/en"
+        usage = await reader.close()
+        assert usage is not None
+        assert usage.cpu_seconds > 0
+        assert usage.peak_rss_mib is not None
+        assert await reader.close() is None
+
+    asyncio.run(stop_then_call())
+
+
 def test_an_error_in_the_worker_comes_back_with_its_traceback() -> None:
     async def fail() -> None:
         reader = Worker(True, "page-reading", "wirecrawl.extract")

@@ -40,6 +40,10 @@ class WireSpider(scrapy.Spider):
         spider.reader = Worker(use_workers(crawler.settings), "page-reading", "wirecrawl.extract")
         # Started now, the worker imports the page classes while the crawl starts up.
         spider.reader.start()
+        # A crawl that goes idle closes (nothing asks for more here): the worker can stop
+        # then, while the archive is being finished, instead of after it. A page read after
+        # all is read in this thread.
+        crawler.signals.connect(spider.reader.stop, signal=signals.spider_idle)
         crawler.signals.connect(spider.close_reader, signal=signals.spider_closed)
         return spider
 
