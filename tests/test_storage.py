@@ -173,6 +173,23 @@ def test_a_story_its_listing_dropped_is_marked_gone(tmp_path: Path, reached_end:
     assert gone == len(marked)
 
 
+def test_the_end_of_crawl_check_writes_nothing_when_nothing_is_gone(tmp_path: Path) -> None:
+    # Each write transaction takes the full-text triggers out and puts them back, which
+    # changes the schema: every reader (datasette) would read it again after each category.
+    db = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db))
+    url = _listed(writer, "ab" * 16, "politics", "2026-07-15")
+    writer.flush()
+    before = writer.db.conn.execute("PRAGMA schema_version").fetchone()
+    changes = writer.db.conn.total_changes
+    gone = writer.mark_vanished("politics", "2026-07-01", True, {url}, "2026-07-21T08:00:00+00:00")
+    assert gone == 0
+    assert writer.outcomes["gone"] == 0
+    assert writer.db.conn.execute("PRAGMA schema_version").fetchone() == before
+    assert writer.db.conn.total_changes == changes
+    writer.db.close()
+
+
 def test_the_end_of_crawl_check_reads_only_the_categorys_stories(tmp_path: Path) -> None:
     # Read in date order instead, a 100,000-story archive took about 0.5 s a category,
     # reading every story's body on the way (docs/benchmarks.md).

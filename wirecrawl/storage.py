@@ -707,12 +707,13 @@ class ArchiveWriter(ArchiveRows):
             )
             if not urls & listed_urls:
                 gone.append(article_id)
-        # gone_at is not indexed: nothing to re-index (the triggers would re-index every row).
-        with _write_transaction(self.db.conn):
-            self.db.conn.executemany(
-                "UPDATE articles SET gone_at = ? WHERE id = ?", [(seen, key) for key in gone]
-            )
         self.outcomes["gone"] += len(gone)
+        if gone:
+            # gone_at is not indexed: nothing to re-index (the triggers would re-index every row).
+            with _write_transaction(self.db.conn):
+                self.db.conn.executemany(
+                    "UPDATE articles SET gone_at = ? WHERE id = ?", [(seen, key) for key in gone]
+                )
         return len(gone)
 
 
