@@ -1,10 +1,13 @@
 """Tables and properties for wirecrawl.normalise.urls."""
 
+from urllib.parse import urljoin
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
+from wirecrawl.pages.kcna_current import absolute_url
 
 HEX = "0123456789abcdef0123456789abcdef"
 HEX64 = HEX * 2
@@ -206,5 +209,29 @@ def test_story_urls_in_canonical_form_come_back_unchanged_by_either_path(
     # canonicalisation; a leading space forces the full path (it strips the URL first).
     url = f"http://www.kcna.kp/en/article/{kind}/{hex_id}{tail}"
     assert canonical_url(url) == canonical_url(" " + url)
+    assert kcna_story_key(url) == kcna_story_key(" " + url)
     if hex_id == hex_id.lower() and tail == "":
         assert canonical_url(url) == url
+
+
+@given(
+    st.sampled_from(
+        [
+            "http://www.kcna.kp/en/article/list/" + "ab" * 16,
+            "http://www.kcna.kp/",
+            "http://www.kcna.kp:8080/en",
+            "https://www.kcna.kp/en",
+            "https://kcnawatch.org/newstream/",
+        ]
+    ),
+    st.sampled_from(["/en/article/detail/", "/en/article/list/", "/en/article/Detail/", "../"]),
+    hex_ids.filter(lambda h: len(h) == 32),
+    st.sampled_from(["", "/", "?a=1", "#x", "\n"]),
+)
+def test_a_listings_link_is_the_same_url_by_the_short_way_and_the_long(
+    base: str, path: str, hex_id: str, tail: str
+) -> None:
+    # absolute_url answers a root-relative link of the site, on the site, without urljoin
+    # and the full canonicalisation.
+    href = f"{path}{hex_id}{tail}"
+    assert absolute_url(base, href) == canonical_url(urljoin(base, href))

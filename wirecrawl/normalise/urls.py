@@ -68,6 +68,7 @@ def _lowercase_hex_segments(path: str) -> str:
 # answered without the full canonicalisation, the commonest URLs a crawl handles (tests check
 # that both ways agree).
 _CANONICAL_STORY = re.compile(r"http://www\.kcna\.kp/en/article/(?:detail|list)/[0-9a-f]{32}")
+_CANONICAL_STORY_URL = re.compile(r"http://www\.kcna\.kp/en/article/detail/(?P<hex>[0-9a-f]{32})")
 
 
 def canonical_url(url: str) -> str:
@@ -123,6 +124,9 @@ def kcna_story_key(url: str) -> str | None:
     fragment are ignored. Nobody has shown that an old-layout id equals the new-layout id of the
     same story: do not merge stories across layouts by this key alone.
     """
+    canonical = _CANONICAL_STORY_URL.fullmatch(url)
+    if canonical is not None:
+        return canonical["hex"]  # the site's own link, as every listing prints it
     return _hex_key(url, _STORY_PATHS)
 
 

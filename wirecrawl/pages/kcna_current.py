@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from lxml import etree  # type: ignore[import-untyped]  # parsel's tree; lxml has no stubs
+
 from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.text import clean_text
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
@@ -39,9 +41,18 @@ class Pagination:
     page_cnt: int
 
 
+_SITE = "http://www.kcna.kp"
+# A root-relative link to a story or a category, as the site prints it: on the site, it is
+# the site's address plus the link (what ``urljoin`` and ``canonical_url`` make of it, as the
+# tests check), the commonest link of a listing.
+_SITE_LINK = re.compile(r"/en/article/(?:detail|list)/[0-9a-f]{32}")
+
+
 def absolute_url(base: str, href: str) -> str | None:
     """The canonical absolute URL of a link, or None for one that is no web address
     (``javascript:``, malformed)."""
+    if base.startswith(_SITE + "/") and _SITE_LINK.fullmatch(href):
+        return _SITE + href
     try:
         return canonical_url(urljoin(base, href))
     except ValueError:
@@ -51,23 +62,30 @@ def absolute_url(base: str, href: str) -> str | None:
 class KcnaListingPage(Page):
     """A category listing page (page 1 from GET, later pages from the form POST)."""
 
+    # Run on every listing page a crawl reads: compiled once (``compiled_css``).
+    _BLOCKS = compiled_css("main div.article")
+    _LOOSE_BLOCKS = compiled_css("div.article")
+    _LINKS = compiled_css("h5 a[href]")
+    _TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+
     def entries(self) -> list[ListingEntry]:
         """Every story entry in page order, repeats included (the spider dedupes)."""
         found = []
-        blocks = self.selector.css("main div.article") or self.selector.css("div.article")
-        for block in blocks:
-            for link in block.css("h5 a[href]"):
-                url = absolute_url(self.url, link.attrib["href"])
+        root = self.selector.root
+        for block in self._BLOCKS(root) or self._LOOSE_BLOCKS(root):
+            for link in self._LINKS(block):
+                url = absolute_url(self.url, link.get("href"))
                 key = kcna_story_key(url) if url else None
                 if url is None or key is None or "/article/detail/" not in url:
                     continue
                 # An entry can hold several <nobr> (a leader's name and the date): match the
                 # date by its pattern, among the entry's text outside the link.
-                texts = block.xpath(".//text()[not(ancestor::a)]").getall()
-                dates = (parse_kcna_date(text) for text in texts)
+                dates = (parse_kcna_date(text) for text in self._TEXT_OUTSIDE_LINKS(block))
                 published = next((d for d in dates if d is not None), None)
                 found.append(
-                    ListingEntry(url=url, story_key=key, text=text_of(link), published=published)
+                    ListingEntry(
+                        url=url, story_key=key, text=element_text(link), published=published
+                    )
                 )
         return found
 
