@@ -200,3 +200,5 @@ def test_the_end_of_crawl_check_reads_only_the_categorys_stories(tmp_path: Path)
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + query, ["c", "2026"])]
     assert plan[0].startswith("SEARCH c USING INDEX idx_article_categories_category_id")
     assert plan[1].startswith("SEARCH a USING INDEX sqlite_autoindex_articles_1 (id=?)")
+    # Their URLs in the same query, each story's by its index.
+    assert plan[2].startswith("SEARCH u USING INDEX idx_article_urls_article_id (article_id=?)")

@@ -400,7 +400,8 @@ WHERE articles.id = :id AND articles.categories IS NOT fresh.names
 # A category's stored stories, not gone, published on or after (``>=``) or after (``>``) a
 # day: the category's rows first (CROSS JOIN keeps that order), then each story's row.
 _LISTED_STORIES_SINCE = """
-SELECT a.id FROM article_categories c CROSS JOIN articles a ON a.id = c.article_id
+SELECT a.id, u.url FROM article_categories c CROSS JOIN articles a ON a.id = c.article_id
+LEFT JOIN article_urls u ON u.article_id = a.id
 WHERE c.category_id = ? AND a.gone_at IS NULL AND a.published IS NOT NULL
 AND a.published {after} ?
 """
@@ -699,14 +700,11 @@ class ArchiveWriter(ArchiveRows):
         if oldest is None:
             return 0
         query = _LISTED_STORIES_SINCE.format(after=">=" if reached_end else ">")
-        params: list[Any] = [category_id, oldest]
-        gone = []
-        for (article_id,) in self.db.conn.execute(query, params).fetchall():
-            urls = _column(
-                self.db.conn, "SELECT url FROM article_urls WHERE article_id = ?", article_id
-            )
-            if not urls & listed_urls:
-                gone.append(article_id)
+        # Each story with its URLs (one row a URL; one row with None for a story without).
+        listed: dict[str, bool] = {}
+        for article_id, url in self.db.conn.execute(query, [category_id, oldest]):
+            listed[article_id] = listed.get(article_id, False) or url in listed_urls
+        gone = [article_id for article_id, seen_listed in listed.items() if not seen_listed]
         self.outcomes["gone"] += len(gone)
         if gone:
             # gone_at is not indexed: nothing to re-index (the triggers would re-index every row).
@@ -715,10 +713,6 @@ class ArchiveWriter(ArchiveRows):
                     "UPDATE articles SET gone_at = ? WHERE id = ?", [(seen, key) for key in gone]
                 )
         return len(gone)
-
-
-def _column(conn: sqlite3.Connection, sql: str, *params: Any) -> set[str]:
-    return {str(row[0]) for row in conn.execute(sql, params)}
 
 
 def _preferred_url(stored: str, seen: str) -> str:
