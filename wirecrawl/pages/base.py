@@ -19,7 +19,10 @@ class Page:
     def __init__(self, url: str, html: str) -> None:
         self.url = url
         self.html = html
-        self.selector = Selector(text=html)
+        # Always HTML: without a type, parsel reads a page that starts with an XML declaration
+        # as XML (whose XHTML namespace none of our queries match) and first tries every page
+        # as JSON.
+        self.selector = Selector(text=html, type="html")
 
     def is_blocked(self) -> bool:
         """True for a network filter page ("Web Page Blocked") answered in place of the site."""
