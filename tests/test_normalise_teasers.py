@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wirecrawl.items import ListingEntry
 from wirecrawl.normalise.teasers import (
     Teaser,
     aggregator_story_key,
     dedupe_teasers,
     teaser_key,
 )
-from wirecrawl.pages.kcna_current import ListingEntry
 
 D = dt.date
 AGG = "https://kcnawatch.org/newstream/1764550800-568100000"

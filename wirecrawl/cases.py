@@ -23,11 +23,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
-from wirecrawl.items import ArticleItem
+from wirecrawl.items import ArticleItem, ListingEntry
 from wirecrawl.normalise.article import normalise_article
 from wirecrawl.normalise.urls import kcna_story_key
 from wirecrawl.pages.aggregator import AggregatorArticlePage
-from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage, ListingEntry
+from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage
 from wirecrawl.pages.kcna_old import KcnaOldArticlePage, KcnaOldCategoryPage, KcnaOldHomePage
 
 

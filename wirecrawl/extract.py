@@ -17,14 +17,14 @@ from urllib.parse import urlsplit
 
 from w3lib.encoding import html_to_unicode
 
-from wirecrawl.items import ArticleItem, PageItem
+from wirecrawl.items import ArticleItem, ListingEntry, PageItem
 from wirecrawl.normalise.teasers import aggregator_story_key
 from wirecrawl.normalise.urls import kcna_story_key
 from wirecrawl.pagebody import compress_page
 from wirecrawl.pages.aggregator import AggregatorArticlePage
 from wirecrawl.pages.base import StoryPage
 from wirecrawl.pages.dispatch import page_kind
-from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage, ListingEntry, Pagination
+from wirecrawl.pages.kcna_current import KcnaArticlePage, KcnaListingPage, Pagination
 from wirecrawl.pages.kcna_old import KcnaOldArticlePage
 
 

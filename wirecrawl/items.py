@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from wirecrawl.pages.kcna_current import ListingEntry
-
 
 @dataclass(kw_only=True)
 class ArticleItem:
@@ -40,6 +38,16 @@ class ArticleItem:
     """When the page was fetched (UTC, timezone-aware)."""
     page: PageItem | None = None
     """The page as fetched, stored with the story (``pages``); None when read from storage."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingEntry:
+    """A listing's link to a story, with the line and the date printed beside it."""
+
+    url: str
+    story_key: str
+    text: str
+    published: dt.date | None
 
 
 @dataclass(kw_only=True)

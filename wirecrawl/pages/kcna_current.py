@@ -6,29 +6,19 @@ pages 2..N. Article: ``GET /en/article/detail/<id>``; it prints no date.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from lxml import etree  # type: ignore[import-untyped]  # parsel's tree; lxml has no stubs
 
+from wirecrawl.items import ListingEntry
 from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.text import clean_text
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
 from wirecrawl.pages.base import Page, StoryPage, compiled_css, element_text, text_of
 
 _SCRIPT_VAR = r"var\s+{name}\s*=\s*(\d+)\s*;"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ListingEntry:
-    """A listing's link to a story, with the line and the date printed beside it."""
-
-    url: str
-    story_key: str
-    text: str
-    published: dt.date | None
 
 
 @dataclass(frozen=True, kw_only=True)

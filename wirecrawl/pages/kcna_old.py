@@ -12,12 +12,12 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
+from wirecrawl.items import ListingEntry
 from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.teasers import dedupe_teasers
 from wirecrawl.normalise.text import clean_text
 from wirecrawl.normalise.urls import canonical_url, kcna_story_key
 from wirecrawl.pages.base import Page, StoryPage, text_of
-from wirecrawl.pages.kcna_current import ListingEntry
 
 # The date inside a category page's link: `<span class="publish-time">[2024.06.15]</span>`.
 _OUTSIDE_PUBLISH_TIME = (

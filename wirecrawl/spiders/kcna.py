@@ -27,13 +27,13 @@ from twisted.python.failure import Failure
 from wirecrawl.extract import ListingReading, read_fetched_listing
 from wirecrawl.items import (
     ListingCoverageItem,
+    ListingEntry,
     ListingPageItem,
     ListingStateItem,
     StoryGoneItem,
 )
 from wirecrawl.normalise.urls import canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
-from wirecrawl.pages.kcna_current import ListingEntry
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
 from wirecrawl.spiders.shared import WireSpider, describe, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
