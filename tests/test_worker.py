@@ -22,7 +22,8 @@ from wirecrawl.extract import StoryReading, read_fetched_story
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.server import SiteServer
-from wirecrawl.worker import Worker, WorkerError, _frame, serve
+from wirecrawl.worker import Worker, WorkerError
+from wirecrawl.worker_loop import frame, serve
 
 FIXTURE = ROOT / "fixtures" / "kcna" / "article-year-boundary" / "page.html"
 STORY_COLUMNS = "id, url, title, body, published, dateline, dateline_place, dateline_date, agency"
@@ -82,7 +83,7 @@ def worker_of(crawl: subprocess.Popen[str], module: str, timeout: float = 30) ->
                 command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"wirecrawl.worker" in command and module.encode() in command:
+            if b"wirecrawl.worker_loop" in command and module.encode() in command:
                 return pid
         time.sleep(0.05)
     raise AssertionError(f"the crawl started no worker for {module}")
@@ -270,7 +271,7 @@ def test_an_aggregator_story_comes_with_its_teasers(case: str) -> None:
 
 def test_a_frame_cut_short_ends_the_worker_quietly() -> None:
     # The crawl was killed while it sent a call (a batch of rows, say): nothing is run.
-    whole = _frame((canonical_url, ("HTTP://KCNA.KP/en",), {}))
+    whole = frame((canonical_url, ("HTTP://KCNA.KP/en",), {}))
     answers = io.BytesIO()
     serve(io.BytesIO(whole + whole[:-5]), answers)
     answers.seek(0)

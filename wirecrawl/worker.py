@@ -7,8 +7,8 @@ paragraphs, or a listing's entries and form) costs that thread about as much as 
 and while it reads, no request goes out and no answer is taken in. Writing SQLite on a thread
 of the same process does not free it either: that thread takes Python's lock around every
 statement, and the crawl's thread waits for it each time. So a crawl starts two workers
-(``python -m wirecrawl.worker``, started and stopped with it): the spiders hand page reading
-to one (``wirecrawl.extract``), the store pipeline hands batches of rows to the other
+(``python -m wirecrawl.worker_loop``, started and stopped with it): the spiders hand page
+reading to one (``wirecrawl.extract``), the store pipeline hands batches of rows to the other
 (``wirecrawl.writing``), and each awaits the result while the engine goes on fetching. A
 crawl that the site's pace does not hold back (a backfill, a replay of the offline snapshot)
 then takes little more than its requests. ``WIRECRAWL_WORKERS`` turns them off (the same
@@ -19,10 +19,11 @@ A worker runs functions of this package, the same ones a crawl without workers r
 and ``wirecrawl reparse`` shares, so a page reads and a batch writes the same either way;
 normalising stays in the crawl's pipelines. It talks over its stdin and stdout (frames of a
 length and a pickle; both ends are ours and the pipes private), answers in order, runs only
-this package's functions, ignores Ctrl-C (the crawl stops it when it closes) and exits when
-its stdin closes, which also happens when the crawl is killed (a batch being written is then
-finished or, killed too, rolled back by SQLite). If a worker dies, the crawl logs it once and
-runs the remaining calls itself.
+this package's functions, ignores Ctrl-C (the crawl stops it when it goes idle or closes) and
+exits when its stdin closes, which also happens when the crawl is killed (a batch being
+written is then finished or, killed too, rolled back by SQLite). If a worker dies, the crawl
+logs it once and runs the remaining calls itself. The worker's own side, its loop, is
+``wirecrawl.worker_loop``.
 """
 
 from __future__ import annotations
@@ -30,26 +31,23 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import importlib
 import logging
 import os
 import pickle
-import signal
-import struct
 import subprocess
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
+
+from wirecrawl.worker_loop import HEADER, frame
 
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-_HEADER = struct.Struct("!I")
-# Where ``python -m wirecrawl.worker`` finds the package, installed or not.
+# Where ``python -m wirecrawl.worker_loop`` finds the package, installed or not.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
 
@@ -80,11 +78,6 @@ def use_workers(settings: Any) -> bool:
     return bool(settings.getbool("WIRECRAWL_WORKERS"))
 
 
-def _frame(message: Any) -> bytes:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(data)) + data
-
-
 class _Answers(asyncio.Protocol):
     """Reads the worker's framed answers from its stdout and hands them out in order."""
 
@@ -99,12 +92,12 @@ class _Answers(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        while len(self.buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(self.buffer)
-            end = _HEADER.size + size
+        while len(self.buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self.buffer)
+            end = HEADER.size + size
             if len(self.buffer) < end:
                 return
-            message = pickle.loads(self.buffer[_HEADER.size : end])
+            message = pickle.loads(self.buffer[HEADER.size : end])
             del self.buffer[:end]
             if message[0] == "peak_rss_mib":
                 self.peak_rss_mib = message[1]
@@ -145,7 +138,7 @@ class Worker:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_PACKAGE_PARENT, env.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "wirecrawl.worker", self.module],
+            [sys.executable, "-m", "wirecrawl.worker_loop", self.module],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -176,7 +169,7 @@ class Worker:
             if self._answers.gone or self._requests.is_closing():
                 raise _WorkerGoneError()
             self._answers.waiting.append(future)
-            self._requests.write(_frame((function, args, kwargs)))
+            self._requests.write(frame((function, args, kwargs)))
             status, value = await future
         except _WorkerGoneError:
             if not self._failed:
@@ -245,57 +238,3 @@ def record_usage(stats: Any, prefix: str, usage: WorkerUsage | None) -> None:
     stats.set_value(f"{prefix}/worker_cpu_seconds", round(usage.cpu_seconds, 2))
     if usage.peak_rss_mib is not None:
         stats.set_value(f"{prefix}/worker_peak_rss_mib", round(usage.peak_rss_mib))
-
-
-def peak_rss_mib() -> float | None:
-    """This process's peak resident memory since it started its program, MiB (``VmHWM``);
-    None where /proc does not say. ``getrusage`` would also count the process it was forked
-    from, as it was at the fork."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
-    """The worker's loop: read a frame, run the function it names, write the answer; until
-    EOF. Only this package's functions are run."""
-    while header := requests.read(_HEADER.size):
-        if len(header) < _HEADER.size:
-            break  # the crawl ended in the middle of a frame: nothing to run
-        (size,) = _HEADER.unpack(header)
-        frame = requests.read(size)
-        if len(frame) < size:
-            break
-        function, args, kwargs = pickle.loads(frame)
-        try:
-            if not function.__module__.startswith("wirecrawl."):
-                raise ValueError(f"not a wirecrawl function: {function!r}")
-            answer: tuple[str, Any] = ("ok", function(*args, **kwargs))
-        except Exception:  # the crawl raises it as WorkerError, with this text
-            answer = ("error", traceback.format_exc())
-        answers.write(_frame(answer))
-        answers.flush()
-    # The last words, after the last answer: the crawl reports them.
-    answers.write(_frame(("peak_rss_mib", peak_rss_mib())))
-    answers.flush()
-
-
-if __name__ == "__main__":
-    # Ctrl-C goes to the whole process group: the crawl stops, then closes our stdin.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # What the crawl will ask for (``wirecrawl.extract`` or ``wirecrawl.writing``), imported
-    # before the first call.
-    for name in sys.argv[1:]:
-        if name.startswith("wirecrawl."):
-            importlib.import_module(name)
-    serve(sys.stdin.buffer, sys.stdout.buffer)
-    # Everything is answered and flushed (and a crawl's archive closed by ``writing.finish``):
-    # skip the interpreter's teardown, which took 40-80 ms at the end of every crawl, waited
-    # for. A crawl that died before ``finish`` leaves only committed batches behind.
-    sys.stderr.flush()
-    os._exit(0)

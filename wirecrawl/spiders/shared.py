@@ -15,7 +15,8 @@ from twisted.python.failure import Failure
 from wirecrawl.extract import StoryReading, read_fetched_story
 from wirecrawl.items import ArticleItem, ListingPageItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
-from wirecrawl.worker import Worker, peak_rss_mib, record_usage, use_workers
+from wirecrawl.worker import Worker, record_usage, use_workers
+from wirecrawl.worker_loop import peak_rss_mib
 
 
 def utcnow() -> dt.datetime:
