@@ -379,11 +379,18 @@ class Benchmark:
     def search(self, database: Path, stories: int) -> None:
         self.say("search")
         found = search.measure_search(database, self.sizes.search_rounds, self.log("datasette"))
-        quiet = search.measure_search(
+        served = search.measure_search(
             database,
             self.sizes.search_rounds,
-            self.log("datasette-no-suggestions"),
-            settings={"suggest_facets": "off"},
+            self.log("datasette-make-serve"),
+            options=search.MAKE_SERVE_OPTIONS,
+            database=search.MAKE_SERVE_DATABASE,
+        )
+        bare = search.measure_search(
+            database,
+            self.sizes.search_rounds,
+            self.log("datasette-no-facets"),
+            options=("--setting", "suggest_facets", "off"),
         )
         size = f"{number(stories)} stories, {found.requests} requests"
         self.rows += [
@@ -398,17 +405,25 @@ class Benchmark:
                 result=f"{found.p95_ms:.1f} ms (slowest: {found.slowest_term!r})",
             ),
             Row(
-                measure="Search: as `make serve` runs it (`--setting suggest_facets off`)",
+                measure="Search: as `make serve` runs it (its metadata's three facets)",
                 size=size,
-                result=f"median {quiet.median_ms:.1f} ms, 95th percentile {quiet.p95_ms:.1f} ms",
+                result=f"median {served.median_ms:.1f} ms, 95th percentile {served.p95_ms:.1f} ms",
                 goal=f"< {GOAL_MEDIAN_MS:.0f} ms",
-                met=quiet.median_ms < GOAL_MEDIAN_MS,
+                met=served.median_ms < GOAL_MEDIAN_MS,
+            ),
+            Row(
+                measure="Search: no facets at all (`--setting suggest_facets off`, no metadata)",
+                size=size,
+                result=f"median {bare.median_ms:.1f} ms, 95th percentile {bare.p95_ms:.1f} ms",
             ),
         ]
         self.notes.append(
             f"Search: `datasette serve DB --host 127.0.0.1` on the bigger archive, "
             f"{len(search.TERMS)} fixed terms, one warm-up round then {self.sizes.search_rounds} "
-            "timed round(s), one keep-alive connection, each answer checked to hold rows."
+            "timed round(s), one keep-alive connection, each answer checked to hold rows; "
+            "`make serve`'s way with the options of the Makefile's `serve` recipe (metadata, "
+            "plugins, templates, settings), which facet every search by category, dateline "
+            "place and month."
         )
 
 

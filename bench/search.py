@@ -21,6 +21,21 @@ TERMS = (
 )  # fmt: skip
 STARTUP_TIMEOUT = 60.0
 
+_DATASETTE = Path(__file__).resolve().parent.parent / "wirecrawl" / "datasette"
+# What `make serve` passes to `datasette serve` besides the database, host and port (the
+# Makefile's `serve` recipe; tests/test_bench.py checks that the two agree). Its plugin serves
+# the archive as `/wirecrawl`, whatever the file is called.
+MAKE_SERVE_OPTIONS = (
+    "--metadata", str(_DATASETTE / "metadata.yaml"),
+    "--plugins-dir", str(_DATASETTE / "plugins"),
+    "--template-dir", str(_DATASETTE / "templates"),
+    "--static", f"assets:{_DATASETTE / 'static'}",
+    "--setting", "sql_time_limit_ms", "1000",
+    "--setting", "truncate_cells_html", "700",
+    "--setting", "suggest_facets", "off",
+)  # fmt: skip
+MAKE_SERVE_DATABASE = "wirecrawl"
+
 
 @dataclass(frozen=True, kw_only=True)
 class SearchResult:
@@ -63,23 +78,27 @@ def _wait_until_up(port: int, process: subprocess.Popen[bytes]) -> None:
 
 
 def measure_search(
-    db_path: Path, rounds: int, log: Path, settings: dict[str, str] | None = None
+    db_path: Path,
+    rounds: int,
+    log: Path,
+    options: tuple[str, ...] = (),
+    database: str | None = None,
 ) -> SearchResult:
     """Serve ``db_path`` with datasette on 127.0.0.1 and time ``rounds`` rounds of ``TERMS``.
 
-    ``settings`` are datasette's ``--setting`` options. One warm-up round first (not
-    counted); every answer must be JSON with rows.
+    ``options`` are more of ``datasette serve``'s options (``MAKE_SERVE_OPTIONS``: as `make
+    serve` runs it); ``database`` is the name it serves the file as (its stem unless said).
+    One warm-up round first (not counted); every answer must be JSON with rows.
     """
     port = _free_port()
     datasette = Path(sys.executable).with_name("datasette")
     command = [str(datasette), "serve", str(db_path), "--host", "127.0.0.1", "--port", str(port)]
-    for name, value in (settings or {}).items():
-        command += ["--setting", name, value]
+    command += options
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_until_up(port, process)
-            return _time_terms(port, db_path.stem, rounds)
+            return _time_terms(port, database or db_path.stem, rounds)
         finally:
             process.terminate()
             try:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.search import MAKE_SERVE_OPTIONS
 from tests.conftest import ROOT
 
 EVERY_ROW = [
@@ -30,7 +31,8 @@ EVERY_ROW = [
     "Crawl peak RSS (Scrapy process + its two workers)",
     "Search: plain `datasette serve` (its defaults), median",
     "Search: plain `datasette serve`, 95th percentile",
-    "Search: as `make serve` runs it (`--setting suggest_facets off`)",
+    "Search: as `make serve` runs it (its metadata's three facets)",
+    "Search: no facets at all (`--setting suggest_facets off`, no metadata)",
 ]
 
 
@@ -69,3 +71,10 @@ def test_a_tiny_run_writes_every_row_and_keeps_the_hand_written_text(tmp_path: P
     assert text.endswith("<!-- bench:end -->\n\n## Also kept\n")
     assert "stale" not in text
     assert table_rows(done.stdout) == rows
+
+
+def test_the_search_is_timed_with_the_options_make_serve_passes() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nserve:", 1)[1].split("\n\n", 1)[0].replace("\\\n", " ")
+    passed = recipe.split("--port $(PORT)", 1)[1].split()
+    assert [option.replace(f"{ROOT}/", "") for option in MAKE_SERVE_OPTIONS] == passed
