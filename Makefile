@@ -32,7 +32,7 @@ lint: install
 # Browse the archive: read-only, on 127.0.0.1 only, no --cors, SQL stopped after 1 s; the
 # metadata, queries, timeline, story page and styles are in wirecrawl/datasette/. Suggested
 # facets are off: datasette computes them on every request, most of a search's time on a
-# large archive (docs/benchmarks.md); the chosen facets stay.
+# large archive (docs/benchmarks.md); the stories page's facets are one link away.
 serve: install
 	$(BIN)/datasette serve $(DB) --host 127.0.0.1 --port $(PORT) \
 		--metadata wirecrawl/datasette/metadata.yaml \

@@ -26,6 +26,7 @@ import sqlite_utils
 import yaml
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
+from bench.search import FACETS as SEARCH_FACETS
 from tests.conftest import ROOT, run_crawl
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site
@@ -65,8 +66,9 @@ class Served:
     def get(self, path: str, **params: str) -> tuple[int, str]:
         """Status and text of a GET of ``path`` with query ``params``."""
         query = urllib.parse.urlencode(params)
+        joiner = "&" if "?" in path else "?"
         try:
-            with _OPENER.open(f"{self.url}{path}{'?' + query if query else ''}") as response:
+            with _OPENER.open(f"{self.url}{path}{joiner + query if query else ''}") as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
@@ -291,9 +293,30 @@ def test_search_finds_stories_by_title_and_by_text_newest_first(served: Served, 
         assert dates == sorted(dates, reverse=True), "not newest first"
 
 
+# The stories page's "With facets" link (the benchmark times searches with it too): a search
+# without them is several times faster.
+FACETS = urllib.parse.urlencode(SEARCH_FACETS)
+
+
+def test_facets_are_one_link_away_and_kept_by_the_search_form(served: Served) -> None:
+    plain = served.json("/wirecrawl/articles.json", _search="Pyongyang", _size="0")
+    assert plain["facet_results"] == {}
+    status, page = served.get("/wirecrawl/articles")
+    assert status == 200
+    link = FACETS.replace("&", "&amp;")
+    assert f'<a href="/wirecrawl/articles?{link}">With facets</a>' in page
+    status, page = served.get(f"/wirecrawl/articles?{FACETS}")
+    assert status == 200
+    # The search form carries them, so a search made from there keeps the facets.
+    for name, value in urllib.parse.parse_qsl(FACETS):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in page
+
+
 def test_facets_count_like_sql(served: Served) -> None:
     def facet(params: dict[str, str]) -> dict[str, dict[Any, int]]:
-        data = served.json("/wirecrawl/articles.json", _size="0", _facet_size="max", **params)
+        data = served.json(
+            f"/wirecrawl/articles.json?{FACETS}", _size="0", _facet_size="max", **params
+        )
         results = data["facet_results"]
         assert not any(result["truncated"] for result in results.values())
         return {
