@@ -386,11 +386,13 @@ class Benchmark:
             options=search.MAKE_SERVE_OPTIONS,
             database=search.MAKE_SERVE_DATABASE,
         )
-        bare = search.measure_search(
+        faceted = search.measure_search(
             database,
             self.sizes.search_rounds,
-            self.log("datasette-no-facets"),
-            options=("--setting", "suggest_facets", "off"),
+            self.log("datasette-make-serve-facets"),
+            options=search.MAKE_SERVE_OPTIONS,
+            database=search.MAKE_SERVE_DATABASE,
+            extra=search.FACETS,
         )
         size = f"{number(stories)} stories, {found.requests} requests"
         self.rows += [
@@ -405,16 +407,17 @@ class Benchmark:
                 result=f"{found.p95_ms:.1f} ms (slowest: {found.slowest_term!r})",
             ),
             Row(
-                measure="Search: as `make serve` runs it (its metadata's three facets)",
+                measure="Search: as `make serve` runs it",
                 size=size,
                 result=f"median {served.median_ms:.1f} ms, 95th percentile {served.p95_ms:.1f} ms",
                 goal=f"< {GOAL_MEDIAN_MS:.0f} ms",
                 met=served.median_ms < GOAL_MEDIAN_MS,
             ),
             Row(
-                measure="Search: no facets at all (`--setting suggest_facets off`, no metadata)",
+                measure="Search: the same with its three facets (the *With facets* link)",
                 size=size,
-                result=f"median {bare.median_ms:.1f} ms, 95th percentile {bare.p95_ms:.1f} ms",
+                result=f"median {faceted.median_ms:.1f} ms, "
+                f"95th percentile {faceted.p95_ms:.1f} ms",
             ),
         ]
         self.notes.append(
@@ -422,8 +425,8 @@ class Benchmark:
             f"{len(search.TERMS)} fixed terms, one warm-up round then {self.sizes.search_rounds} "
             "timed round(s), one keep-alive connection, each answer checked to hold rows; "
             "`make serve`'s way with the options of the Makefile's `serve` recipe (metadata, "
-            "plugins, templates, settings), which facet every search by category, dateline "
-            "place and month."
+            "plugins, templates, settings), and with the facets by category, dateline place "
+            "and month that the stories page's *With facets* link asks for."
         )
 
 

@@ -35,6 +35,12 @@ MAKE_SERVE_OPTIONS = (
     "--setting", "suggest_facets", "off",
 )  # fmt: skip
 MAKE_SERVE_DATABASE = "wirecrawl"
+# What the stories page's "With facets" link adds (metadata.yaml): by category, place, month.
+FACETS = (
+    ("_facet_array", "categories"),
+    ("_facet", "dateline_place"),
+    ("_facet", "published_month"),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,12 +89,14 @@ def measure_search(
     log: Path,
     options: tuple[str, ...] = (),
     database: str | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> SearchResult:
     """Serve ``db_path`` with datasette on 127.0.0.1 and time ``rounds`` rounds of ``TERMS``.
 
     ``options`` are more of ``datasette serve``'s options (``MAKE_SERVE_OPTIONS``: as `make
-    serve` runs it); ``database`` is the name it serves the file as (its stem unless said).
-    One warm-up round first (not counted); every answer must be JSON with rows.
+    serve` runs it); ``database`` is the name it serves the file as (its stem unless said);
+    ``extra`` goes into every search's query string (``FACETS``). One warm-up round first (not
+    counted); every answer must be JSON with rows.
     """
     port = _free_port()
     datasette = Path(sys.executable).with_name("datasette")
@@ -98,7 +106,7 @@ def measure_search(
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_until_up(port, process)
-            return _time_terms(port, database or db_path.stem, rounds)
+            return _time_terms(port, database or db_path.stem, rounds, extra)
         finally:
             process.terminate()
             try:
@@ -108,13 +116,15 @@ def measure_search(
                 process.wait()
 
 
-def _time_terms(port: int, database: str, rounds: int) -> SearchResult:
+def _time_terms(
+    port: int, database: str, rounds: int, extra: tuple[tuple[str, str], ...]
+) -> SearchResult:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     timings: list[tuple[float, str]] = []
     try:
         for round_number in range(rounds + 1):
             for term in TERMS:
-                query = urllib.parse.urlencode({"_search": term})
+                query = urllib.parse.urlencode([("_search", term), *extra])
                 started = time.perf_counter()
                 body = _get(connection, f"/{database}/articles.json?{query}")
                 elapsed = time.perf_counter() - started

@@ -31,8 +31,8 @@ EVERY_ROW = [
     "Crawl peak RSS (Scrapy process + its two workers)",
     "Search: plain `datasette serve` (its defaults), median",
     "Search: plain `datasette serve`, 95th percentile",
-    "Search: as `make serve` runs it (its metadata's three facets)",
-    "Search: no facets at all (`--setting suggest_facets off`, no metadata)",
+    "Search: as `make serve` runs it",
+    "Search: the same with its three facets (the *With facets* link)",
 ]
 
 
