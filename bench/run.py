@@ -379,20 +379,10 @@ class Benchmark:
     def search(self, database: Path, stories: int) -> None:
         self.say("search")
         found = search.measure_search(database, self.sizes.search_rounds, self.log("datasette"))
-        served = search.measure_search(
-            database,
-            self.sizes.search_rounds,
-            self.log("datasette-make-serve"),
-            options=search.MAKE_SERVE_OPTIONS,
-            database=search.MAKE_SERVE_DATABASE,
-        )
-        faceted = search.measure_search(
-            database,
-            self.sizes.search_rounds,
-            self.log("datasette-make-serve-facets"),
-            options=search.MAKE_SERVE_OPTIONS,
-            database=search.MAKE_SERVE_DATABASE,
-            extra=search.FACETS,
+        rounds = self.sizes.search_rounds
+        served = search.measure_make_serve(database, rounds, self.log("datasette-make-serve"))
+        faceted = search.measure_make_serve(
+            database, rounds, self.log("datasette-make-serve-facets"), extra=search.FACETS
         )
         size = f"{number(stories)} stories, {found.requests} requests"
         self.rows += [

@@ -116,6 +116,15 @@ def measure_search(
                 process.wait()
 
 
+def measure_make_serve(
+    db_path: Path, rounds: int, log: Path, extra: tuple[tuple[str, str], ...] = ()
+) -> SearchResult:
+    """``measure_search`` with datasette started as `make serve` starts it."""
+    return measure_search(
+        db_path, rounds, log, MAKE_SERVE_OPTIONS, database=MAKE_SERVE_DATABASE, extra=extra
+    )
+
+
 def _time_terms(
     port: int, database: str, rounds: int, extra: tuple[tuple[str, str], ...]
 ) -> SearchResult:
