@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wirecrawl.spiders.kcna import SITE
+from wirecrawl.normalise.urls import SITE
 from wirecrawl.storage import ArchiveWriter, load_crawl_state, open_archive
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.render import render_article

@@ -11,7 +11,7 @@ from pathlib import Path
 from wirecrawl.extract import read_story
 from wirecrawl.items import ArticleItem
 from wirecrawl.normalise.article import normalise_article
-from wirecrawl.spiders.kcna import SITE
+from wirecrawl.normalise.urls import SITE
 from wirecrawl.testsite.snapshot import article_path
 
 _PUBLISHED = dt.date(2026, 7, 19)

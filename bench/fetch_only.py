@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.http import FormRequest, Request, Response
 
-from wirecrawl.spiders.kcna import CATEGORIES, SITE
+from wirecrawl.normalise.urls import SITE
+from wirecrawl.spiders.kcna import CATEGORIES
 
 _STORY_LINK = re.compile(r'<h5 class="block"><a href="(/en/article/detail/[0-9a-f]{32})">')
 _PAGE_COUNT = re.compile(r"var\s+page_cnt\s*=\s*(\d+)\s*;")

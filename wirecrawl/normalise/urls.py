@@ -64,11 +64,20 @@ def _lowercase_hex_segments(path: str) -> str:
     return "/".join(segments)
 
 
-# A current-layout story or category URL as the site links it, which is canonical already:
-# answered without the full canonicalisation, the commonest URLs a crawl handles (tests check
-# that both ways agree).
-_CANONICAL_STORY = re.compile(r"http://www\.kcna\.kp/en/article/(?:detail|list)/[0-9a-f]{32}")
-_CANONICAL_STORY_URL = re.compile(r"http://www\.kcna\.kp/en/article/detail/(?P<hex>[0-9a-f]{32})")
+SITE = "http://www.kcna.kp"
+"""The site's address as canonical URLs write it."""
+
+# The path of a current-layout story or category as the site links it (lower-case hex id):
+# after ``SITE``, a URL in canonical form already, answered without the full
+# canonicalisation; the commonest URLs and links a crawl handles (tests check that both ways
+# agree).
+SITE_PATH = re.compile(r"/en/article/(?:detail|list)/[0-9a-f]{32}")
+_STORY_PREFIX = f"{SITE}/en/article/detail/"
+
+
+def _is_site_url(url: str) -> bool:
+    """True for ``SITE`` followed by a ``SITE_PATH``: canonical as it stands."""
+    return url.startswith(SITE) and SITE_PATH.fullmatch(url, len(SITE)) is not None
 
 
 def canonical_url(url: str) -> str:
@@ -85,7 +94,7 @@ def canonical_url(url: str) -> str:
     Raises ValueError for a URL without a scheme and host (resolve relative links first) or with an
     invalid port.
     """
-    if _CANONICAL_STORY.fullmatch(url):
+    if _is_site_url(url):
         return url
     parts = urlsplit(canonicalize_url(url.strip()))
     if not parts.scheme or not parts.hostname:
@@ -124,9 +133,8 @@ def kcna_story_key(url: str) -> str | None:
     fragment are ignored. Nobody has shown that an old-layout id equals the new-layout id of the
     same story: do not merge stories across layouts by this key alone.
     """
-    canonical = _CANONICAL_STORY_URL.fullmatch(url)
-    if canonical is not None:
-        return canonical["hex"]  # the site's own link, as every listing prints it
+    if url.startswith(_STORY_PREFIX) and _is_site_url(url):
+        return url[len(_STORY_PREFIX) :]  # the site's own link, as every listing prints it
     return _hex_key(url, _STORY_PATHS)
 
 

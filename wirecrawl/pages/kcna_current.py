@@ -15,7 +15,13 @@ from lxml import etree  # type: ignore[import-untyped]  # parsel's tree; lxml ha
 from wirecrawl.items import ListingEntry
 from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.text import clean_text
-from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
+from wirecrawl.normalise.urls import (
+    SITE,
+    SITE_PATH,
+    canonical_url,
+    kcna_category_key,
+    kcna_story_key,
+)
 from wirecrawl.pages.base import Page, StoryPage, compiled_css, element_text, text_of
 
 _SCRIPT_VAR = r"var\s+{name}\s*=\s*(\d+)\s*;"
@@ -31,18 +37,13 @@ class Pagination:
     page_cnt: int
 
 
-_SITE = "http://www.kcna.kp"
-# A root-relative link to a story or a category, as the site prints it: on the site, it is
-# the site's address plus the link (what ``urljoin`` and ``canonical_url`` make of it, as the
-# tests check), the commonest link of a listing.
-_SITE_LINK = re.compile(r"/en/article/(?:detail|list)/[0-9a-f]{32}")
-
-
 def absolute_url(base: str, href: str) -> str | None:
     """The canonical absolute URL of a link, or None for one that is no web address
     (``javascript:``, malformed)."""
-    if base.startswith(_SITE + "/") and _SITE_LINK.fullmatch(href):
-        return _SITE + href
+    if base.startswith(SITE + "/") and SITE_PATH.fullmatch(href):
+        # A root-relative link of the site's own, on the site: the commonest link of a
+        # listing, canonical with the site's address in front (the tests check both ways).
+        return SITE + href
     try:
         return canonical_url(urljoin(base, href))
     except ValueError:

@@ -32,13 +32,11 @@ from wirecrawl.items import (
     ListingStateItem,
     StoryGoneItem,
 )
-from wirecrawl.normalise.urls import canonical_url, kcna_category_key
+from wirecrawl.normalise.urls import SITE, canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
 from wirecrawl.spiders.shared import WireSpider, describe, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
-
-SITE = "http://www.kcna.kp"
 
 # Category ids of the current layout. The spider also follows categories it finds in the
 # site's menu when it crawls all of them, so a category added later is not missed.
