@@ -5,6 +5,7 @@ nothing running when killed; the workers' own protocol."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import io
 import json
@@ -13,6 +14,7 @@ import pickle
 import signal
 import subprocess
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -220,30 +222,33 @@ def test_a_stopped_worker_ends_and_later_calls_run_in_this_thread() -> None:
     asyncio.run(stop_then_call())
 
 
+@contextlib.asynccontextmanager
+async def page_reader() -> AsyncIterator[Worker]:
+    """A page-reading worker, started, and closed at the end."""
+    reader = Worker(True, "page-reading", "wirecrawl.extract")
+    reader.start()
+    try:
+        yield reader
+    finally:
+        await reader.close()
+
+
 def test_an_error_in_the_worker_comes_back_with_its_traceback() -> None:
     async def fail() -> None:
-        reader = Worker(True, "page-reading", "wirecrawl.extract")
-        reader.start()
-        try:
+        async with page_reader() as reader:
             with pytest.raises(WorkerError, match=r"(?s)canonical_url failed.*not an absolute"):
                 await reader.run(canonical_url, "no scheme, no host")
             # The worker goes on after an error.
             assert await reader.run(canonical_url, "HTTP://KCNA.KP/en") == "http://www.kcna.kp/en"
-        finally:
-            await reader.close()
 
     asyncio.run(fail())
 
 
 def test_the_worker_runs_only_wirecrawl_functions() -> None:
     async def refused() -> None:
-        reader = Worker(True, "page-reading", "wirecrawl.extract")
-        reader.start()
-        try:
+        async with page_reader() as reader:
             with pytest.raises(WorkerError, match="not a wirecrawl function"):
                 await reader.run(os.getcwd)
-        finally:
-            await reader.close()
 
     asyncio.run(refused())
 

@@ -84,7 +84,6 @@ class _Answers(asyncio.Protocol):
     def __init__(self) -> None:
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.buffer = bytearray()
-        self.gone = False
         self.ended = asyncio.Event()
         """Set when the worker's output ends: it has exited (or is dying)."""
         self.peak_rss_mib: float | None = None
@@ -107,7 +106,6 @@ class _Answers(asyncio.Protocol):
                 future.set_result(message)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.gone = True
         self.ended.set()
         while self.waiting:
             future = self.waiting.popleft()
@@ -166,7 +164,7 @@ class Worker:
         assert self._requests is not None
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         try:
-            if self._answers.gone or self._requests.is_closing():
+            if self._answers.ended.is_set() or self._requests.is_closing():
                 raise _WorkerGoneError()
             self._answers.waiting.append(future)
             self._requests.write(frame((function, args, kwargs)))

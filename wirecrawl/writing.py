@@ -47,8 +47,7 @@ def finish(
     and close the archive. Returns the outcomes, as ``write_batch``."""
     writer = _writer(db_path)
     try:
-        writer.outcomes.clear()
-        writer.write(batch)
+        write_batch(db_path, batch)
         for category_id, oldest, reached_end, seen in coverage:
             writer.mark_vanished(category_id, oldest, reached_end, listed_urls, seen)
         return dict(writer.outcomes)
