@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import zlib
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +232,51 @@ def test_an_article_read_from_a_broken_page_is_stored_whole_or_not_at_all(
     # (wirecrawl/store/incomplete); whatever it keeps has no end mark left at its end (a `-0-`
     # glued to a word, as in `T-0-` where a cut joined them, is text by the end-mark rule).
     assert strip_end_mark(item.body.split("\n\n"))[1] is False
+
+
+CURRENT_ARTICLE_FIXTURES = [p for p in ARTICLE_FIXTURES if page_class_of(p) is KcnaArticlePage]
+MARKUP = st.sampled_from([
+    "", "<main>", "</main>", "<main class='x'>", "<!--", "-->", "<article>", "</article>",
+    "<div class='container'>", "</div>", "<p>", "</p>", "<h1>", "<table>", "<title>", "</head>",
+    "<script>", "</script>", "<p>Pyongyang, June 1 (KCNA) -- x</p>",
+])  # fmt: skip
+
+
+class WholePageArticle(KcnaArticlePage):
+    """``KcnaArticlePage`` reading the whole page, never only a part of it."""
+
+    @cached_property
+    def article_root(self) -> Any:
+        return self.selector.root
+
+
+@FUZZ
+@given(fixture=st.sampled_from(CURRENT_ARTICLE_FIXTURES), data=st.data())
+def test_a_broken_story_page_reads_from_its_part_as_from_the_whole(
+    fixture: Path, data: st.DataObject
+) -> None:
+    """Pieces cut out and stray markup put in anywhere (a second or unclosed ``<main>``, an
+    open comment or script, a table): reading the page without what stands between its head
+    and its ``<main>`` gives what the whole gives, whenever the page has one ``<main>``
+    element."""
+    html = fixture.read_text(encoding="utf-8")
+    for _ in range(data.draw(st.integers(1, 3))):
+        start = data.draw(st.integers(0, len(html)))
+        end = data.draw(
+            st.integers(start, min(len(html), start + data.draw(st.sampled_from([0, 40, 2000]))))
+        )
+        html = html[:start] + data.draw(MARKUP) + html[end:]
+    part, whole = KcnaArticlePage(URL, html), WholePageArticle(URL, html)
+    check_article(part)
+    if len(whole.selector.root.xpath("//main")) != 1:
+        # Its one "<main" is no element of the whole page (swallowed by a broken attribute,
+        # say): the part may read what the whole page's parse lost, always a whole story.
+        return
+    assert (part.story(), part.title(), part.paragraphs()) == (
+        whole.story(),
+        whole.title(),
+        whole.paragraphs(),
+    )
 
 
 # --- normalising functions ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]  # parsel's tree; lxml has no stubs
@@ -19,10 +20,12 @@ class Page:
     def __init__(self, url: str, html: str) -> None:
         self.url = url
         self.html = html
-        # Always HTML: without a type, parsel reads a page that starts with an XML declaration
-        # as XML (whose XHTML namespace none of our queries match) and first tries every page
-        # as JSON.
-        self.selector = Selector(text=html, type="html")
+
+    @cached_property
+    def selector(self) -> Selector:
+        """The whole page, parsed when first asked for (a page class that reads only a part of
+        the page may never need it)."""
+        return parse_html(self.html)
 
     def is_blocked(self) -> bool:
         """True for a network filter page ("Web Page Blocked") answered in place of the site."""
@@ -54,6 +57,36 @@ class StoryPage(Page):
     def is_article(self) -> bool:
         """True when the page has the article structure (``story`` finds one)."""
         return self.story() is not None
+
+
+def parse_html(html: str) -> Selector:
+    """A selector over ``html``, always read as HTML: without a type, parsel reads a page that
+    starts with an XML declaration as XML (whose XHTML namespace none of our queries match)
+    and first tries every page as JSON."""
+    return Selector(text=html, type="html")
+
+
+def from_element_on(html: str, tag: str) -> str | None:
+    """The page without what stands between its ``<head>`` and its one ``<tag>`` element (a
+    page's menus and header, say): its head, then everything from ``<tag`` to its end. None
+    unless the page has exactly one ``<tag`` (lower case), after ``</head>`` and outside a
+    comment.
+
+    A string test, not a parse: a ``<tag`` written inside a script or an attribute counts
+    too, and then the page has two and None is the answer. Whoever uses the part must check
+    that it holds what they read, and read the whole page otherwise."""
+    opening = f"<{tag}"
+    if html.count(opening) != 1:
+        return None
+    head_end = html.find("</head>")
+    start = html.find(opening)
+    if not 0 <= head_end < start or html[start + len(opening) : start + len(opening) + 1] not in (
+        " ", "\t", "\n", "\r", "\f", ">"
+    ):  # fmt: skip
+        return None
+    if html.rfind("<!--", 0, start) > html.rfind("-->", 0, start):
+        return None  # inside a comment
+    return f"{html[: head_end + len('</head>')]}<body>{html[start:]}"
 
 
 def text_of(node: Selector) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree  # type: ignore[import-untyped]  # parsel's tree; lxml has no stubs
@@ -22,7 +24,15 @@ from wirecrawl.normalise.urls import (
     kcna_category_key,
     kcna_story_key,
 )
-from wirecrawl.pages.base import Page, StoryPage, compiled_css, element_text, text_of
+from wirecrawl.pages.base import (
+    Page,
+    StoryPage,
+    compiled_css,
+    element_text,
+    from_element_on,
+    parse_html,
+    text_of,
+)
 
 _SCRIPT_VAR = r"var\s+{name}\s*=\s*(\d+)\s*;"
 
@@ -116,7 +126,14 @@ class KcnaListingPage(Page):
 
 
 class KcnaArticlePage(StoryPage):
-    """A story page: headline in ``h1.text-danger``, body in the container's own ``<p>``."""
+    """A story page: headline in ``h1.text-danger``, body in the container's own ``<p>``.
+
+    Everything it reads is in the page's head (``<title>``) and its ``<main>`` element: the
+    menus and header between them are not parsed (on the imitation site, that halves the
+    parse) when the rest holds the documented article (``main > article > div.container``
+    with a heading and direct ``<p>``); otherwise, for a page that has no single ``<main>`` or
+    that keeps its article elsewhere, the whole page is. The two give the same story
+    (tests/test_pages_part.py; tests/test_fuzz.py on broken pages)."""
 
     _CONTAINER = "main > article > div.container"
     # Run on every story page a crawl fetches: compiled once (``compiled_css``).
@@ -125,16 +142,30 @@ class KcnaArticlePage(StoryPage):
     _LOOSE_HEADINGS = compiled_css("article div.container h1")
     _PARAGRAPHS = compiled_css(f"{_CONTAINER} > p")
     _LOOSE_PARAGRAPHS = compiled_css("article div.container > p")
+    _TITLE_TEXT = etree.XPath("descendant-or-self::title/text()", smart_strings=False)
+
+    @cached_property
+    def article_root(self) -> Any:
+        """The tree the story is read from: the page from its ``<main>`` on, or all of it."""
+        part = from_element_on(self.html, "main")
+        if part is not None:
+            root = parse_html(part).root
+            # With the strict queries' elements there, every query below finds in the part
+            # what it finds in the whole page (which has this one <main>); else read it all.
+            if self._HEADINGS(root) and self._PARAGRAPHS(root):
+                return root
+        return self.selector.root
 
     def title(self) -> str:
         """The headline; a second, empty ``h1`` may follow it, and ``<title>`` is the fallback."""
-        root = self.selector.root
+        root = self.article_root
         for heading in self._HEADINGS(root) or self._LOOSE_HEADINGS(root):
             text = element_text(heading)
             if text:
                 return text
         # The <title> is "KCNA | headline"; a bare "KCNA" is the site's name, not a headline.
-        title = clean_text(self.selector.css("title::text").get(""))
+        texts = self._TITLE_TEXT(root)
+        title = clean_text(texts[0]) if texts else ""
         match = re.match(r"KCNA\s*\|\s*(.+)", title)
         return match.group(1) if match else ""
 
@@ -143,7 +174,7 @@ class KcnaArticlePage(StoryPage):
 
         A ``<p>`` nested in a ``<div>`` is a photo caption, not body.
         """
-        root = self.selector.root
+        root = self.article_root
         nodes = self._PARAGRAPHS(root) or self._LOOSE_PARAGRAPHS(root)
         texts = (element_text(p) for p in nodes)
         return [text for text in texts if text]
@@ -155,6 +186,6 @@ class KcnaArticlePage(StoryPage):
 
     def story(self) -> tuple[str, list[str]] | None:
         """The headline and the paragraphs; None without the article's container too."""
-        if not self._ANY_CONTAINER(self.selector.root):
+        if not self._ANY_CONTAINER(self.article_root):
             return None
         return super().story()
