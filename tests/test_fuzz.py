@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import zlib
 from collections.abc import Callable
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, run_crawl
+from tests.test_pages_part import WholePageArticle
 from wirecrawl.items import ArticleItem
 from wirecrawl.middlewares import html_is_complete
 from wirecrawl.normalise.article import normalise_article
@@ -240,14 +240,6 @@ MARKUP = st.sampled_from([
     "<div class='container'>", "</div>", "<p>", "</p>", "<h1>", "<table>", "<title>", "</head>",
     "<script>", "</script>", "<p>Pyongyang, June 1 (KCNA) -- x</p>",
 ])  # fmt: skip
-
-
-class WholePageArticle(KcnaArticlePage):
-    """``KcnaArticlePage`` reading the whole page, never only a part of it."""
-
-    @cached_property
-    def article_root(self) -> Any:
-        return self.selector.root
 
 
 @FUZZ
