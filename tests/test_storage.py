@@ -202,3 +202,18 @@ def test_the_end_of_crawl_check_reads_only_the_categorys_stories(tmp_path: Path)
     assert plan[1].startswith("SEARCH a USING INDEX sqlite_autoindex_articles_1 (id=?)")
     # Their URLs in the same query, each story's by its index.
     assert plan[2].startswith("SEARCH u USING INDEX idx_article_urls_article_id (article_id=?)")
+
+
+def test_stored_pages_are_standard_zlib_and_pages_of_earlier_versions_still_read() -> None:
+    """``pages.body`` is a zlib stream any zlib reads (sqlite3 users, other tools), and the
+    pages stored before ISA-L wrote them (the standard library's zlib, level 6) still read."""
+    import zlib
+
+    from wirecrawl.pagebody import compress_page, decompress_page
+
+    html = ("<p>Pyongyang, June 1 (KCNA) -- Kim Jong Un visited a farm. 평양</p>\n" * 200).encode()
+    stored = compress_page(html)
+    assert zlib.decompress(stored) == html
+    assert len(stored) < len(html) / 10
+    assert decompress_page(zlib.compress(html, 6)) == html
+    assert decompress_page(compress_page(b"")) == b""
