@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
+from wirecrawl import worker as worker_module
 from wirecrawl.extract import StoryReading, read_fetched_story
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.testsite.model import Site
@@ -253,6 +254,57 @@ def test_the_worker_runs_only_wirecrawl_functions() -> None:
     asyncio.run(refused())
 
 
+def test_gathered_calls_wait_for_others_and_each_gets_its_own_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The crawl reads story pages this way. Here a gathered call would wait a minute alone.
+    monkeypatch.setattr(worker_module, "GATHER_SECONDS", 60.0)
+
+    async def gathered_then_sent() -> None:
+        async with page_reader() as reader:
+            urls = [f"HTTP://KCNA.KP/en/{n}" for n in range(5)]
+            calls = [asyncio.ensure_future(reader.run_gathered(canonical_url, u)) for u in urls]
+            failing = asyncio.ensure_future(reader.run_gathered(canonical_url, "no host"))
+            await asyncio.sleep(0.3)
+            assert not any(call.done() for call in [*calls, failing])
+            # A call made with ``run`` goes at once, and takes the gathered ones with it.
+            assert await reader.run(canonical_url, "HTTP://KCNA.KP/x") == "http://www.kcna.kp/x"
+            assert await asyncio.gather(*calls) == [f"http://www.kcna.kp/en/{n}" for n in range(5)]
+            with pytest.raises(WorkerError, match="not an absolute"):
+                await failing
+            # As many as GATHER_CALLS go without waiting.
+            many = [f"HTTP://KCNA.KP/en/{n}" for n in range(worker_module.GATHER_CALLS)]
+            answers = await asyncio.wait_for(
+                asyncio.gather(*(reader.run_gathered(canonical_url, u) for u in many)), 20
+            )
+            assert answers == [canonical_url(u) for u in many]
+            # Stopping the worker sends what is gathered before its input closes.
+            last = asyncio.ensure_future(reader.run_gathered(canonical_url, "HTTP://KCNA.KP/y"))
+            await asyncio.sleep(0.1)
+            reader.stop()
+            assert await asyncio.wait_for(last, 20) == "http://www.kcna.kp/y"
+
+    asyncio.run(gathered_then_sent())
+
+
+def test_gathered_calls_of_a_dead_worker_run_in_this_thread(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(worker_module, "GATHER_SECONDS", 0.5)
+
+    async def worker_killed() -> None:
+        async with page_reader() as reader:
+            assert await reader.run(canonical_url, "HTTP://KCNA.KP/en") == "http://www.kcna.kp/en"
+            call = asyncio.ensure_future(reader.run_gathered(canonical_url, "HTTP://KCNA.KP/z"))
+            await asyncio.sleep(0)
+            assert reader._process is not None
+            reader._process.kill()
+            assert await asyncio.wait_for(call, 20) == "http://www.kcna.kp/z"
+
+    asyncio.run(worker_killed())
+    assert caplog.text.count("The page-reading worker ended") == 1
+
+
 @pytest.mark.parametrize("case", ["seed-semantic", "seed-div-soup"])
 def test_an_aggregator_story_comes_with_its_teasers(case: str) -> None:
     # The worker reads them with the story, so the crawl's thread never parses the page.
@@ -276,12 +328,12 @@ def test_an_aggregator_story_comes_with_its_teasers(case: str) -> None:
 
 def test_a_frame_cut_short_ends_the_worker_quietly() -> None:
     # The crawl was killed while it sent a call (a batch of rows, say): nothing is run.
-    whole = frame((canonical_url, ("HTTP://KCNA.KP/en",), {}))
+    whole = frame([(canonical_url, ("HTTP://KCNA.KP/en",), {})])
     answers = io.BytesIO()
     serve(io.BytesIO(whole + whole[:-5]), answers)
     answers.seek(0)
     replies = []
     while header := answers.read(4):
         replies.append(pickle.loads(answers.read(int.from_bytes(header, "big"))))
-    assert replies[0] == ("ok", "http://www.kcna.kp/en")
-    assert [reply[0] for reply in replies] == ["ok", "peak_rss_mib"]
+    assert replies[0] == ("answers", [("ok", "http://www.kcna.kp/en")])
+    assert [reply[0] for reply in replies] == ["answers", "peak_rss_mib"]

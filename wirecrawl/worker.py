@@ -24,6 +24,17 @@ exits when its stdin closes, which also happens when the crawl is killed (a batc
 written is then finished or, killed too, rolled back by SQLite). If a worker dies, the crawl
 logs it once and runs the remaining calls itself. The worker's own side, its loop, is
 ``wirecrawl.worker_loop``.
+
+A frame carries a list of calls, and its answer the list of their results. ``Worker.run``
+sends its call at once (with any gathered before it); ``Worker.run_gathered`` lets calls wait
+up to ``GATHER_SECONDS`` for others, ``GATHER_CALLS`` at most, and sends them together. The
+crawl reads story pages that way (nothing waits on a story's reading but its items), and
+listing pages at once (the next requests come from them). In a crawl that the site does not
+hold back, the worker then wakes once for several pages instead of once a page, and the
+crawl's thread sends and takes in a frame for several: in a 2,000-story crawl the page-reading
+worker's CPU went from 2.17 s to 1.76 s and the crawl's own thread's from 8.59 s to 8.26 s
+(docs/benchmarks.md, seventh pass). A live crawl fetches a page every few seconds: its story
+pages are read 25 ms later than they would have been, and the requests do not wait for them.
 """
 
 from __future__ import annotations
@@ -47,6 +58,10 @@ from wirecrawl.worker_loop import HEADER, frame
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+GATHER_SECONDS = 0.025
+"""How long ``Worker.run_gathered`` lets a call wait for others before it is sent."""
+GATHER_CALLS = 16
+"""Calls that ``Worker.run_gathered`` sends together at most."""
 # Where ``python -m wirecrawl.worker_loop`` finds the package, installed or not.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
@@ -96,14 +111,15 @@ class _Answers(asyncio.Protocol):
             end = HEADER.size + size
             if len(self.buffer) < end:
                 return
-            message = pickle.loads(self.buffer[HEADER.size : end])
+            kind, content = pickle.loads(self.buffer[HEADER.size : end])
             del self.buffer[:end]
-            if message[0] == "peak_rss_mib":
-                self.peak_rss_mib = message[1]
+            if kind == "peak_rss_mib":
+                self.peak_rss_mib = content
                 continue
-            future = self.waiting.popleft()
-            if not future.done():
-                future.set_result(message)
+            for answer in content:
+                future = self.waiting.popleft()
+                if not future.done():
+                    future.set_result(answer)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.ended.set()
@@ -128,6 +144,8 @@ class Worker:
         self._connected: asyncio.Task[None] | None = None
         self._failed = False
         self._stopped = False
+        self._gathered: list[tuple[tuple[Callable[..., Any], Any, Any], asyncio.Future[Any]]] = []
+        self._gathering: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         """Start the worker; it imports what it runs while the crawl starts up."""
@@ -154,20 +172,31 @@ class Worker:
     async def run(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """``function(*args, **kwargs)``, in the worker when there is one. ``function`` is one
         of this package's module-level functions (the worker finds it by name); its arguments
-        and result are sent by pickle."""
+        and result are sent by pickle. The call is sent at once, with the calls gathered
+        before it."""
+        return await self._call(False, function, args, kwargs)
+
+    async def run_gathered(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """``run``, but the call may wait up to ``GATHER_SECONDS`` for others (``GATHER_CALLS``
+        at most), to be sent and answered with them."""
+        return await self._call(True, function, args, kwargs)
+
+    async def _call(self, gather: bool, function: Callable[..., _T], args: Any, kwargs: Any) -> _T:
         process = self._process
         if process is None or self._failed or self._stopped:
             return function(*args, **kwargs)
         if self._connected is None:
             self._connected = asyncio.ensure_future(self._connect())
         await self._connected
-        assert self._requests is not None
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         try:
-            if self._answers.ended.is_set() or self._requests.is_closing():
+            if self._answers.ended.is_set():
                 raise _WorkerGoneError()
-            self._answers.waiting.append(future)
-            self._requests.write(frame((function, args, kwargs)))
+            self._gathered.append(((function, args, kwargs), future))
+            if not gather or len(self._gathered) >= GATHER_CALLS:
+                self._send()
+            elif self._gathering is None:
+                self._gathering = asyncio.get_running_loop().call_later(GATHER_SECONDS, self._send)
             status, value = await future
         except _WorkerGoneError:
             if not self._failed:
@@ -183,6 +212,24 @@ class Worker:
             raise WorkerError(f"{function.__name__} failed in the {self.name} worker:\n{value}")
         return value  # type: ignore[no-any-return]
 
+    def _send(self) -> None:
+        """Send the gathered calls in one frame; they fail as the worker's end when it has
+        ended (their callers then run them in this thread)."""
+        if self._gathering is not None:
+            self._gathering.cancel()
+            self._gathering = None
+        gathered, self._gathered = self._gathered, []
+        if not gathered:
+            return
+        requests = self._requests
+        if requests is None or requests.is_closing() or self._answers.ended.is_set():
+            for _call, future in gathered:
+                if not future.done():
+                    future.set_exception(_WorkerGoneError())
+            return
+        self._answers.waiting.extend(future for _call, future in gathered)
+        requests.write(frame([call for call, _future in gathered]))
+
     def stop(self) -> None:
         """Ask the worker to end: its stdin closes, it answers the calls sent before and
         exits. Calls made after this run in this thread; ``close`` waits for the end."""
@@ -191,6 +238,7 @@ class Worker:
             return
         self._stopped = True
         if self._requests is not None:
+            self._send()
             self._requests.close()
         elif process.stdin is not None:
             process.stdin.close()

@@ -41,8 +41,8 @@ def peak_rss_mib() -> float | None:
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
-    """The worker's loop: read a frame, run the function it names, write the answer; until
-    EOF. Only this package's functions are run."""
+    """The worker's loop: read a frame of calls, run each function it names, write their
+    answers as one frame; until EOF. Only this package's functions are run."""
     while header := requests.read(HEADER.size):
         if len(header) < HEADER.size:
             break  # the crawl ended in the middle of a frame: nothing to run
@@ -50,18 +50,23 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         message = requests.read(size)
         if len(message) < size:
             break
-        function, args, kwargs = pickle.loads(message)
-        try:
-            if not function.__module__.startswith("wirecrawl."):
-                raise ValueError(f"not a wirecrawl function: {function!r}")
-            answer: tuple[str, Any] = ("ok", function(*args, **kwargs))
-        except Exception:  # the crawl raises it as WorkerError, with this text
-            answer = ("error", traceback.format_exc())
-        answers.write(frame(answer))
+        calls = pickle.loads(message)
+        answers.write(frame(("answers", [answer(*call) for call in calls])))
         answers.flush()
     # The last words, after the last answer: the crawl reports them.
     answers.write(frame(("peak_rss_mib", peak_rss_mib())))
     answers.flush()
+
+
+def answer(function: Any, args: Any, kwargs: Any) -> tuple[str, Any]:
+    """``("ok", function(*args, **kwargs))``, or ``("error", its traceback)``; an error for
+    a function not of this package, which is not run."""
+    try:
+        if not function.__module__.startswith("wirecrawl."):
+            raise ValueError(f"not a wirecrawl function: {function!r}")
+        return ("ok", function(*args, **kwargs))
+    except Exception:  # the crawl raises it as WorkerError, with this text
+        return ("error", traceback.format_exc())
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ class WireSpider(scrapy.Spider):
             )
             return None
         url = canonical_url(response.url)
-        reading = await self.reader.run(
+        reading = await self.reader.run_gathered(
             read_fetched_story,
             url,
             response.status,
