@@ -287,6 +287,28 @@ def test_gathered_calls_wait_for_others_and_each_gets_its_own_answer(
     asyncio.run(gathered_then_sent())
 
 
+def test_a_gathered_call_that_does_not_pickle_fails_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker_module, "GATHER_SECONDS", 0.05)
+
+    async def one_bad() -> None:
+        async with page_reader() as reader:
+            good = asyncio.ensure_future(reader.run_gathered(canonical_url, "HTTP://KCNA.KP/a"))
+            bad = asyncio.ensure_future(reader.run_gathered(canonical_url, lambda: None))
+            also_good = asyncio.ensure_future(
+                reader.run_gathered(canonical_url, "HTTP://KCNA.KP/b")
+            )
+            assert await asyncio.wait_for(good, 20) == "http://www.kcna.kp/a"
+            assert await asyncio.wait_for(also_good, 20) == "http://www.kcna.kp/b"
+            with pytest.raises((pickle.PicklingError, AttributeError)):
+                await asyncio.wait_for(bad, 20)
+            # The worker goes on.
+            assert await reader.run(canonical_url, "HTTP://KCNA.KP/c") == "http://www.kcna.kp/c"
+
+    asyncio.run(one_bad())
+
+
 def test_gathered_calls_of_a_dead_worker_run_in_this_thread(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -227,8 +227,20 @@ class Worker:
                 if not future.done():
                     future.set_exception(_WorkerGoneError())
             return
-        self._answers.waiting.extend(future for _call, future in gathered)
-        requests.write(frame([call for call, _future in gathered]))
+        try:
+            frames = [(frame([call for call, _future in gathered]), [f for _c, f in gathered])]
+        except Exception:
+            # Arguments that do not pickle: each call goes alone, and that one's caller gets
+            # the error, as from a call sent at once.
+            frames = []
+            for call, future in gathered:
+                try:
+                    frames.append((frame([call]), [future]))
+                except Exception as error:
+                    future.set_exception(error)
+        for data, futures in frames:
+            self._answers.waiting.extend(futures)
+            requests.write(data)
 
     def stop(self) -> None:
         """Ask the worker to end: its stdin closes, it answers the calls sent before and
