@@ -32,9 +32,9 @@ crawl reads story pages that way (nothing waits on a story's reading but its ite
 listing pages at once (the next requests come from them). In a crawl that the site does not
 hold back, the worker then wakes once for several pages instead of once a page, and the
 crawl's thread sends and takes in a frame for several: in a 2,000-story crawl the page-reading
-worker's CPU went from 2.17 s to 1.76 s and the crawl's own thread's from 8.59 s to 8.26 s
-(docs/benchmarks.md, seventh pass). A live crawl fetches a page every few seconds: its story
-pages are read 25 ms later than they would have been, and the requests do not wait for them.
+worker's CPU went from 2.17 s to 1.76 s (docs/benchmarks.md, seventh pass). A live crawl
+fetches a page every few seconds: its story pages are read 25 ms later than they would have
+been, and the requests do not wait for them.
 """
 
 from __future__ import annotations
