@@ -213,8 +213,9 @@ class Worker:
         return value  # type: ignore[no-any-return]
 
     def _send(self) -> None:
-        """Send the gathered calls in one frame; they fail as the worker's end when it has
-        ended (their callers then run them in this thread)."""
+        """Send the gathered calls in one frame (each alone when one does not pickle); they
+        fail as the worker's end when it has ended (their callers then run them in this
+        thread)."""
         if self._gathering is not None:
             self._gathering.cancel()
             self._gathering = None
@@ -237,7 +238,8 @@ class Worker:
                 try:
                     frames.append((frame([call]), [future]))
                 except Exception as error:
-                    future.set_exception(error)
+                    if not future.done():
+                        future.set_exception(error)
         for data, futures in frames:
             self._answers.waiting.extend(futures)
             requests.write(data)
