@@ -37,8 +37,8 @@ class FetchOnlySpider(scrapy.Spider):
     allowed_domains: ClassVar[list[str]] = ["kcna.kp"]
     # Nothing to store and no run to log: the project's pipelines and run log stay out. Its
     # other extensions stay in (the garbage collector's threshold, which Scrapy's own work
-    # gains from as much as ours).
-    custom_settings: dict[Any, Any] | None = {"ITEM_PIPELINES": {}}  # noqa: RUF012 (typed as on scrapy.Spider)
+    # gains from as much as ours). RUF012: typed as on scrapy.Spider.
+    custom_settings: dict[Any, Any] | None = {"ITEM_PIPELINES": {}}  # noqa: RUF012
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:

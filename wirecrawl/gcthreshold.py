@@ -1,19 +1,21 @@
 """The crawl process's garbage collector: young objects looked at less often.
 
-A crawl makes and drops thousands of container objects a request (requests, responses,
+A crawl makes and drops hundreds of container objects a request (requests, responses,
 headers, Deferreds, items, the rows queued for the archive), and reference counting frees
 nearly all of them as soon as they are dropped. Python's collector still runs whenever 700
 more have been made than freed (its default first threshold); every tenth run also goes
 through the objects that survived earlier runs, and now and then one goes through every
 object in the process. A 2,000-story crawl ran it about 560 times, 4 of them over the whole
-process: 0.4-0.5 s of the crawl's thread, against 0.1 s with a first threshold of 5,000 and
-the same peak memory (docs/benchmarks.md, ninth pass).
+process: 0.4-0.5 s of the crawl's thread. With a first threshold of 5,000 while the spider is
+open it ran about 20 times, 0.14 s in all with the start-up's collections, and the crawl's
+peak memory was the same (docs/benchmarks.md, ninth pass).
 
 So while a crawl's spider is open, the first threshold is ``WIRECRAWL_GC_THRESHOLD`` (5,000;
 ``0`` leaves Python's); the other two stay as they were, and Python's own come back when the
-spider closes. Reference cycles are still collected, only later: at most a few thousand more
-objects wait for the collector. The crawl's stats count the collections of each generation
-while it ran (``wirecrawl/gc/collections/0`` to ``/2``).
+spider closes (when the last one closes, for crawls run side by side). Reference cycles are
+still collected, only later: at most a few thousand more objects wait for the collector. The
+crawl's stats count the collections of each generation while it ran
+(``wirecrawl/gc/collections/0`` to ``/2``).
 """
 
 from __future__ import annotations
