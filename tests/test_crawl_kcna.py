@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import CrawlResult, run_crawl
+from wirecrawl.testsite import build_site, write_snapshot
 from wirecrawl.testsite.model import Site, Story
 from wirecrawl.testsite.server import SiteServer
 
@@ -222,3 +223,21 @@ def test_items_are_logged_one_by_one_only_at_debug(
     assert stored == chatty.stat("wirecrawl/store/new")
     assert "Scraped from <200 http://www.kcna.kp/en/article/detail/" in chatty.log
     assert "Scraped from" not in quiet.log
+
+
+def test_a_crawl_without_the_delay_still_sends_one_request_at_a_time(tmp_path: Path) -> None:
+    # A backfill or a replay runs with DOWNLOAD_DELAY=0; the site must still see one request
+    # at a time. (Scrapy 2.19 started every request queued for the site at once when an answer
+    # came in; see CONCURRENT_REQUESTS in wirecrawl/settings.py.) Enough stories that the
+    # crawl's answers from its page-reading worker come in bunches, as they did when it broke.
+    site = build_site(stories=300, categories=10, seed=5)
+    write_snapshot(site, tmp_path / "site", per_page=15)
+    with SiteServer(tmp_path / "site") as server:
+        result = run_crawl(server.proxy_url, tmp_path / "archive.db")
+        requests = len(server.requests)
+        peak = server.peak_in_flight
+
+    assert result.returncode == 0, result.log
+    assert result.stat("wirecrawl/store/new") == len(site.stories)
+    assert requests > len(site.stories)
+    assert peak == 1

@@ -23,6 +23,7 @@ def setting(name: str) -> str:
     ("name", "expected"),
     [
         pytest.param("CONCURRENT_REQUESTS_PER_DOMAIN", "1", id="one-request-at-a-time"),
+        pytest.param("CONCURRENT_REQUESTS", "1", id="one-request-in-the-downloader"),
         pytest.param("DOWNLOAD_DELAY", "2.5", id="about-2.5s-apart"),
         pytest.param("DOWNLOAD_TIMEOUT", "60", id="60s-timeout"),
         pytest.param("ROBOTSTXT_OBEY", "True", id="robots-obeyed"),

@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -474,6 +475,33 @@ def test_delay_slows_every_answer(snapshot: Path) -> None:
             connection.close()
 
     assert elapsed >= 0.1
+
+
+def _fetch_robots(port: int) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", "http://www.kcna.kp/robots.txt")
+        connection.getresponse().read()
+    finally:
+        connection.close()
+
+
+def test_peak_in_flight_counts_requests_answered_at_one_time(snapshot: Path) -> None:
+    with SiteServer(snapshot, delay=0.3) as server:
+        _fetch_robots(server.port)
+        _fetch_robots(server.port)
+        one_after_another = server.peak_in_flight
+
+        server.clear_requests()
+        clients = [threading.Thread(target=_fetch_robots, args=(server.port,)) for _ in range(2)]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        side_by_side = server.peak_in_flight
+
+    assert one_after_another == 1
+    assert side_by_side == 2
 
 
 def test_build_site_is_deterministic() -> None:

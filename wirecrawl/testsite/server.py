@@ -256,6 +256,8 @@ class SiteServer:
         self._sessions: dict[str, str] = {}
         self._faults: dict[tuple[str, int | None], deque[str]] = {}
         self._requests: list[RequestRecord] = []
+        self._in_flight = 0
+        self._peak_in_flight = 0
         self._httpd: _ProxyHTTPServer | None = None
         self._thread: threading.Thread | None = None
         # Set by stop(): ends the hang-* faults at once.
@@ -337,9 +339,27 @@ class SiteServer:
         return [record for record in self.requests if record.path.startswith(path_prefix)]
 
     def clear_requests(self) -> None:
-        """Forget the request log."""
+        """Forget the request log (and the peak of requests in flight)."""
         with self._lock:
             self._requests.clear()
+            self._peak_in_flight = self._in_flight
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests the server was answering at one time (from reading a request to
+        the end of its answer), since it started or the log was last cleared: 1 for a client
+        that waits for each answer before it sends the next request."""
+        with self._lock:
+            return self._peak_in_flight
+
+    def _begin_answer(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+
+    def _end_answer(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     @property
     def session_count(self) -> int:
@@ -691,13 +711,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         arrived = time.monotonic()
         site = self._site()
-        incoming = self._incoming(method)
-        reply = site._respond(incoming)
-        # Status 0 in the log: the server never answered.
-        site._record(incoming, 0 if reply.wire == "hang-headers" else reply.status, arrived)
-        if site.delay > 0:
-            time.sleep(site.delay)
-        self._send(reply, head_only=method == "HEAD")
+        site._begin_answer()
+        try:
+            incoming = self._incoming(method)
+            reply = site._respond(incoming)
+            # Status 0 in the log: the server never answered.
+            site._record(incoming, 0 if reply.wire == "hang-headers" else reply.status, arrived)
+            if site.delay > 0:
+                time.sleep(site.delay)
+            self._send(reply, head_only=method == "HEAD")
+        finally:
+            site._end_answer()
 
     def _send(self, reply: _Reply, *, head_only: bool) -> None:
         if reply.wire == "hang-headers":
