@@ -13,6 +13,7 @@ import os
 import pickle
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -168,6 +169,31 @@ def test_a_killed_crawl_leaves_no_worker_running(tmp_path: Path, small_site: Sit
         while any(map(is_running, workers)) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(map(is_running, workers))
+
+
+@pytest.mark.parametrize(
+    ("args", "reader_policy"),
+    [
+        pytest.param((), os.SCHED_IDLE, id="idle-by-default"),
+        pytest.param(("-s", "WIRECRAWL_READER_IDLE=False"), os.SCHED_OTHER, id="or-normal"),
+    ],
+)
+def test_the_page_reader_runs_at_idle_priority_unless_told_not_to(
+    tmp_path: Path, small_site: Site, args: tuple[str, ...], reader_policy: int
+) -> None:
+    with SiteServer(tmp_path / "site", delay=0.02) as server:
+        crawl = start_crawl(server, tmp_path / "archive.db", *args)
+        workers = [worker_of(crawl, "wirecrawl.extract"), worker_of(crawl, "wirecrawl.writing")]
+        # Each worker sets its class as it starts: by the fifth story both have started.
+        wait_for_stories(server, 5)
+        policies = [os.sched_getscheduler(pid) for pid in workers]
+        output, _ = crawl.communicate(timeout=120)
+
+    # The writing worker keeps the crawl's own priority: its batches are waited for.
+    assert policies == [reader_policy, os.SCHED_OTHER]
+    assert crawl.returncode == 0, output
+    assert f"'wirecrawl/store/new': {len(small_site.stories)}" in output
+    assert "wirecrawl/reader/read_in_crawl" not in output
 
 
 def test_the_worker_answers_what_the_function_gives_in_this_thread() -> None:
@@ -359,3 +385,33 @@ def test_a_frame_cut_short_ends_the_worker_quietly() -> None:
         replies.append(pickle.loads(answers.read(int.from_bytes(header, "big"))))
     assert replies[0] == ("answers", [("ok", "http://www.kcna.kp/en")])
     assert [reply[0] for reply in replies] == ["answers", "peak_rss_mib"]
+
+
+def test_a_page_reader_starved_of_cpu_hands_its_pages_back_to_the_crawl(
+    tmp_path: Path, small_site: Site
+) -> None:
+    # The crawl and a busy loop share one CPU: the idle-priority page reader gets next to
+    # nothing of it, and the crawl reads the pages itself instead of waiting for it.
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        os.sched_setaffinity(busy.pid, {0})
+        with SiteServer(tmp_path / "site") as server:
+            command = crawl_command(tmp_path / "archive.db", "-s", "WIRECRAWL_WORKERS=True")
+            crawl = subprocess.run(
+                ["taskset", "-c", "0", *command],
+                cwd=ROOT,
+                env=crawl_env(server.proxy_url),
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+    finally:
+        busy.kill()
+        busy.wait()
+    result = CrawlResult(crawl.returncode, crawl.stdout + crawl.stderr, tmp_path / "archive.db")
+
+    assert result.returncode == 0, result.log
+    assert result.stat("wirecrawl/store/new") == len(small_site.stories)
+    assert result.stat("wirecrawl/reader/read_in_crawl") > 0
+    assert "The page-reading worker is behind" in result.log

@@ -113,3 +113,7 @@ LOG_FORMATTER = "wirecrawl.logformatter.QuietItemsLogFormatter"
 # crawl's own thread goes on fetching (wirecrawl/worker.py); False does both in the crawl's
 # thread. Unset: on when the machine has more than one CPU.
 # WIRECRAWL_WORKERS = True
+# The page-reading worker runs at idle priority (Linux's SCHED_IDLE): it takes a CPU only when
+# nothing else wants it, so the crawl's thread never waits for it to get off one; pages it is
+# slow to read (a busy machine) are read in the crawl's thread instead (wirecrawl/worker.py).
+WIRECRAWL_READER_IDLE = True

@@ -7,6 +7,7 @@ A module of its own so that a worker starts with what it runs and nothing of the
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import pickle
@@ -18,6 +19,8 @@ from typing import IO, Any
 
 HEADER = struct.Struct("!I")
 """A frame's length, before its pickle."""
+IDLE_FLAG = "--idle"
+"""On the worker's command line: run at idle priority (``run_when_idle``)."""
 
 
 def frame(message: Any) -> bytes:
@@ -38,6 +41,16 @@ def peak_rss_mib() -> float | None:
     except OSError:
         pass
     return None
+
+
+def run_when_idle() -> None:
+    """Put this process in Linux's ``SCHED_IDLE`` class: it then runs only on a CPU that nothing
+    else wants, and gives it up at once to any other thread that wakes. Where the system has no
+    such class, the process keeps its priority."""
+    policy = getattr(os, "SCHED_IDLE", None)
+    if policy is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, policy, os.sched_param(0))
 
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
@@ -72,6 +85,10 @@ def answer(function: Any, args: Any, kwargs: Any) -> tuple[str, Any]:
 if __name__ == "__main__":
     # Ctrl-C goes to the whole process group: the crawl stops, then closes our stdin.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Asked by the crawl (WIRECRAWL_READER_IDLE): before the imports, which then never hold up
+    # the crawl's own start either.
+    if IDLE_FLAG in sys.argv[1:]:
+        run_when_idle()
     # What the crawl will ask for (``wirecrawl.extract`` or ``wirecrawl.writing``), imported
     # before the first call.
     for name in sys.argv[1:]:

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from wirecrawl.extract import StoryReading, read_fetched_story
 from wirecrawl.items import ArticleItem, ListingPageItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
-from wirecrawl.worker import Worker, record_usage, use_workers
+from wirecrawl.worker import Worker, idle_reader, record_usage, use_workers
 from wirecrawl.worker_loop import peak_rss_mib
 
 
@@ -38,7 +38,13 @@ class WireSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.reader = Worker(use_workers(crawler.settings), "page-reading", "wirecrawl.extract")
+        settings = crawler.settings
+        spider.reader = Worker(
+            use_workers(settings),
+            "page-reading",
+            "wirecrawl.extract",
+            idle=idle_reader(settings),
+        )
         # Started now, the worker imports the page classes while the crawl starts up.
         spider.reader.start()
         # A crawl that goes idle closes (nothing asks for more here): the worker can stop
@@ -58,6 +64,8 @@ class WireSpider(scrapy.Spider):
         if own is not None:
             stats.set_value("wirecrawl/peak_rss_mib", round(own))
         record_usage(stats, "wirecrawl/reader", usage)
+        if self.reader.read_in_crawl:
+            stats.set_value("wirecrawl/reader/read_in_crawl", self.reader.read_in_crawl)
 
     async def story_items(
         self, response: Response, published: dt.date | None
