@@ -104,7 +104,10 @@ class WireSpider(scrapy.Spider):
             )
             return None
         url = canonical_url(response.url)
-        reading = await self.reader.run_gathered(
+        # Gathered with the next story pages, unless no other request is queued or under way:
+        # the last pages of a crawl are read at once, not after the gathering's wait.
+        run = self.reader.run_gathered if self.more_to_fetch() else self.reader.run
+        reading = await run(
             read_fetched_story,
             url,
             response.status,
@@ -122,6 +125,14 @@ class WireSpider(scrapy.Spider):
         else:
             self.count("article/parsed")
         return reading
+
+    def more_to_fetch(self) -> bool:
+        """Whether the crawl has a request under way or queued, other than the one whose answer
+        is being handled."""
+        engine = self.crawler.engine
+        if engine is None or engine.scheduler is None:
+            return False
+        return bool(engine.downloader.active) or engine.scheduler.has_pending_requests()
 
     def count(self, name: str, count: int = 1) -> None:
         """Add ``count`` (one) to the stat ``wirecrawl/<name>``."""
