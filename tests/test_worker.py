@@ -184,7 +184,7 @@ def test_the_page_reader_runs_at_idle_priority_unless_told_not_to(
     with SiteServer(tmp_path / "site", delay=0.02) as server:
         crawl = start_crawl(server, tmp_path / "archive.db", *args)
         workers = [worker_of(crawl, "wirecrawl.extract"), worker_of(crawl, "wirecrawl.writing")]
-        # Each worker sets its class as it starts: by the fifth story both have started.
+        # A worker sets its class as it starts: by the fifth story both have started.
         wait_for_stories(server, 5)
         policies = [os.sched_getscheduler(pid) for pid in workers]
         output, _ = crawl.communicate(timeout=120)

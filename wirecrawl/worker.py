@@ -282,9 +282,9 @@ class Worker:
         for data, futures in frames:
             self._answers.waiting.extend(futures)
             requests.write(data)
-        if self.idle:
-            # The calls (pages and all) are kept for the check only until the frame is answered.
-            gathered[-1][1].add_done_callback(lambda _future: gathered.clear())
+        if self.idle and frames:
+            # The calls (pages and all) are kept for the check only until they are answered.
+            frames[-1][1][-1].add_done_callback(lambda _future: gathered.clear())
             asyncio.get_running_loop().call_later(LAG_SECONDS, self._take_over, gathered)
 
     def _take_over(
@@ -334,7 +334,7 @@ class Worker:
             return None
         deadline = time.monotonic() + 10
         waiting = self._answers.waiting
-        if waiting and all(future.done() for future in waiting):
+        if self.idle and waiting and all(future.done() for future in waiting):
             # Behind, and all it still owes was run here: its answers would be dropped.
             process.kill()
         if self._connected is not None:
