@@ -77,9 +77,11 @@ GATHER_SECONDS = 0.025
 """How long ``Worker.run_gathered`` lets a call wait for others before it is sent."""
 GATHER_CALLS = 16
 """Calls that ``Worker.run_gathered`` sends together at most."""
-LAG_SECONDS = 1.0
+LAG_SECONDS = 0.5
 """How long an idle-priority worker may leave a frame unanswered before the crawl's thread runs
 its calls itself."""
+_Calls = list[tuple[tuple[Callable[..., Any], Any, Any], asyncio.Future[Any]]]
+"""Calls (function, args, kwargs) for the worker, each with the future of its answer."""
 # Where ``python -m wirecrawl.worker_loop`` finds the package, installed or not.
 _PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 
@@ -175,7 +177,7 @@ class Worker:
         self._connected: asyncio.Task[None] | None = None
         self._failed = False
         self._stopped = False
-        self._gathered: list[tuple[tuple[Callable[..., Any], Any, Any], asyncio.Future[Any]]] = []
+        self._gathered: _Calls = []
         self._gathering: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
@@ -219,11 +221,9 @@ class Worker:
         process = self._process
         if process is None or self._failed or self._stopped:
             return function(*args, **kwargs)
-        if self._lagging:
-            if self._answers.waiting:
-                self.read_in_crawl += 1
-                return function(*args, **kwargs)
-            self._lagging = False  # the worker has caught up
+        if self._behind():
+            self.read_in_crawl += 1
+            return function(*args, **kwargs)
         if self._connected is None:
             self._connected = asyncio.ensure_future(self._connect())
         await self._connected
@@ -261,6 +261,9 @@ class Worker:
         gathered, self._gathered = self._gathered, []
         if not gathered:
             return
+        if self._behind():
+            self._run_here(gathered)
+            return
         requests = self._requests
         if requests is None or requests.is_closing() or self._answers.ended.is_set():
             for _call, future in gathered:
@@ -287,13 +290,10 @@ class Worker:
             frames[-1][1][-1].add_done_callback(lambda _future: gathered.clear())
             asyncio.get_running_loop().call_later(LAG_SECONDS, self._take_over, gathered)
 
-    def _take_over(
-        self, sent: list[tuple[tuple[Callable[..., Any], Any, Any], asyncio.Future[Any]]]
-    ) -> None:
+    def _take_over(self, sent: _Calls) -> None:
         """Run here the calls of a frame sent ``LAG_SECONDS`` ago that the worker has not answered
         yet, and every call after them until it has answered all it was sent."""
-        late = [(call, future) for call, future in sent if not future.done()]
-        if not late or self._failed:
+        if self._failed or all(future.done() for _call, future in sent):
             return
         if not self._lagging and not self.read_in_crawl:
             logger.warning(
@@ -302,9 +302,21 @@ class Worker:
                 self.name,
             )
         self._lagging = True
-        for (function, args, kwargs), future in late:
-            self.read_in_crawl += 1
-            future.set_result(answer_here(function, args, kwargs))
+        self._run_here(sent)
+
+    def _behind(self) -> bool:
+        """Whether the worker is behind: its calls run here until it has answered all it was
+        sent."""
+        if self._lagging and not self._answers.waiting:
+            self._lagging = False  # it has caught up
+        return self._lagging
+
+    def _run_here(self, calls: _Calls) -> None:
+        """Answer ``calls`` from this thread, as the worker would have."""
+        for (function, args, kwargs), future in calls:
+            if not future.done():
+                self.read_in_crawl += 1
+                future.set_result(answer_here(function, args, kwargs))
 
     def stop(self) -> None:
         """Ask the worker to end: its stdin closes, it answers the calls sent before and
@@ -321,7 +333,8 @@ class Worker:
 
     async def close(self) -> WorkerUsage | None:
         """Stop the worker and wait until it has exited (killed if it has not within 10 s).
-        Returns what it used, or None when there was no worker (or it died before)."""
+        Returns what it used, or None when there was no worker (or it died before, or was
+        killed for being behind)."""
         process = self._process
         if process is None:
             return None
@@ -332,11 +345,14 @@ class Worker:
             process.kill()
             process.wait()
             return None
-        deadline = time.monotonic() + 10
         waiting = self._answers.waiting
         if self.idle and waiting and all(future.done() for future in waiting):
-            # Behind, and all it still owes was run here: its answers would be dropped.
+            # Behind, and all it still owes was run here: its answers would be dropped. Killed,
+            # and not waited for: starved of CPU, it may take a second to get the CPU its end
+            # needs. What it used is not known.
             process.kill()
+            return None
+        deadline = time.monotonic() + 10
         if self._connected is not None:
             # Its output ends as it exits, after its last words (its peak memory).
             with contextlib.suppress(TimeoutError):
