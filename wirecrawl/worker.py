@@ -49,6 +49,14 @@ crawl's thread sends and takes in a frame for several: in a 2,000-story crawl th
 worker's CPU went from 2.17 s to 1.76 s (docs/benchmarks.md, seventh pass). A live crawl
 fetches a page every few seconds: its story pages are read 25 ms later than they would have
 been, and the requests do not wait for them.
+
+The answers to gathered calls are held, and handed out one at a time by ``release_answer``,
+which the crawl calls as each request goes out (or all together after ``HOLD_SECONDS``). The
+crawl sends one request at a time and, with nothing else to do, its thread would wait for each
+answer of the site; a story's items then go through the pipelines in that wait, instead of
+sixteen at a time between two requests. In a crawl that the site does not hold back this took
+the crawl from 1.15-1.17 to 1.09-1.12 times the fetch-only spider's time (docs/benchmarks.md,
+tenth pass).
 """
 
 from __future__ import annotations
@@ -80,6 +88,8 @@ GATHER_CALLS = 16
 LAG_SECONDS = 0.5
 """How long an idle-priority worker may leave a frame unanswered before the crawl's thread runs
 its calls itself."""
+HOLD_SECONDS = 0.005
+"""How long answers to gathered calls are held when ``Worker.release_answer`` is not called."""
 _Calls = list[tuple[tuple[Callable[..., Any], Any, Any], asyncio.Future[Any]]]
 """Calls (function, args, kwargs) for the worker, each with the future of its answer."""
 # Where ``python -m wirecrawl.worker_loop`` finds the package, installed or not.
@@ -120,10 +130,15 @@ def use_workers(settings: Any) -> bool:
 
 
 class _Answers(asyncio.Protocol):
-    """Reads the worker's framed answers from its stdout and hands them out in order."""
+    """Reads the worker's framed answers from its stdout and hands them out in order; answers
+    to the futures in ``to_hold`` are held, and handed out by ``release_one`` or, when none was
+    asked for in ``HOLD_SECONDS``, all together."""
 
     def __init__(self) -> None:
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.to_hold: set[asyncio.Future[Any]] = set()
+        self.held: collections.deque[tuple[asyncio.Future[Any], Any]] = collections.deque()
+        self._release_all: asyncio.TimerHandle | None = None
         self.buffer = bytearray()
         self.ended = asyncio.Event()
         """Set when the worker's output ends: it has exited (or is dying)."""
@@ -144,10 +159,44 @@ class _Answers(asyncio.Protocol):
                 continue
             for answer in content:
                 future = self.waiting.popleft()
-                if not future.done():
+                if future in self.to_hold:
+                    self.to_hold.discard(future)
+                    self.held.append((future, answer))
+                elif not future.done():
                     future.set_result(answer)
+            if self.held and self._release_all is None:
+                self._release_all = asyncio.get_running_loop().call_later(
+                    HOLD_SECONDS, self.release_all
+                )
+
+    def release_one(self) -> None:
+        """Hand out the oldest answer held (to a call not run elsewhere meanwhile)."""
+        while self.held:
+            future, answer = self.held.popleft()
+            if not future.done():
+                future.set_result(answer)
+                break
+        if self._release_all is not None:
+            self._release_all.cancel()
+            self._release_all = None
+            if self.held:
+                self._release_all = asyncio.get_running_loop().call_later(
+                    HOLD_SECONDS, self.release_all
+                )
+
+    def release_all(self) -> None:
+        """Hand out every answer held."""
+        if self._release_all is not None:
+            self._release_all.cancel()
+            self._release_all = None
+        while self.held:
+            future, answer = self.held.popleft()
+            if not future.done():
+                future.set_result(answer)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.release_all()
+        self.to_hold.clear()
         self.ended.set()
         while self.waiting:
             future = self.waiting.popleft()
@@ -214,7 +263,8 @@ class Worker:
 
     async def run_gathered(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """``run``, but the call may wait up to ``GATHER_SECONDS`` for others (``GATHER_CALLS``
-        at most), to be sent and answered with them."""
+        at most), to be sent and answered with them; and its answer is held until
+        ``release_answer`` hands it out (or for ``HOLD_SECONDS`` at most)."""
         return await self._call(True, function, args, kwargs)
 
     async def _call(self, gather: bool, function: Callable[..., _T], args: Any, kwargs: Any) -> _T:
@@ -232,6 +282,8 @@ class Worker:
             if self._answers.ended.is_set():
                 raise _WorkerGoneError()
             self._gathered.append(((function, args, kwargs), future))
+            if gather:
+                self._answers.to_hold.add(future)
             if not gather or len(self._gathered) >= GATHER_CALLS:
                 self._send()
             elif self._gathering is None:
@@ -289,6 +341,17 @@ class Worker:
             # The calls (pages and all) are kept for the check only until they are answered.
             frames[-1][1][-1].add_done_callback(lambda _future: gathered.clear())
             asyncio.get_running_loop().call_later(LAG_SECONDS, self._take_over, gathered)
+
+    @property
+    def held_answers(self) -> int:
+        """Answers to gathered calls held back (``release_answer``)."""
+        return len(self._answers.held)
+
+    def release_answer(self) -> None:
+        """Hand out the oldest answer held to a gathered call (``run_gathered``): the crawl
+        calls this as each request goes out, so that the items of one story page go through
+        the pipelines while the site answers the next request."""
+        self._answers.release_one()
 
     def _take_over(self, sent: _Calls) -> None:
         """Run here the calls of a frame sent ``LAG_SECONDS`` ago that the worker has not answered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Self
@@ -17,6 +18,10 @@ from wirecrawl.items import ArticleItem, ListingPageItem, PageItem
 from wirecrawl.normalise.urls import canonical_url
 from wirecrawl.worker import Worker, idle_reader, record_usage, use_workers
 from wirecrawl.worker_loop import peak_rss_mib
+
+RELEASE_DELAY = 0.0002
+"""How long after a request reaches Scrapy's downloader a held story reading is handed on: the
+request is written to the site a turn or two of the event loop later."""
 
 
 def utcnow() -> dt.datetime:
@@ -52,7 +57,15 @@ class WireSpider(scrapy.Spider):
         # all is read in this thread.
         crawler.signals.connect(spider.reader.stop, signal=signals.spider_idle)
         crawler.signals.connect(spider.close_reader, signal=signals.spider_closed)
+        crawler.signals.connect(spider.request_going_out, signal=signals.request_reached_downloader)
         return spider
+
+    def request_going_out(self) -> None:
+        """A request is about to go out: shortly after (``RELEASE_DELAY``), when it is on its
+        way, the oldest story page read and held by the page reader is handed on, and its
+        items go through the pipelines while the site answers (``Worker.release_answer``)."""
+        if self.reader.held_answers:
+            asyncio.get_running_loop().call_later(RELEASE_DELAY, self.reader.release_answer)
 
     async def close_reader(self) -> None:
         """Stop the page-reading worker. The stats get its CPU time and peak memory, and the
