@@ -55,7 +55,7 @@ which the crawl calls as each request goes out (or all together after ``HOLD_SEC
 crawl sends one request at a time and, with nothing else to do, its thread would wait for each
 answer of the site; a story's items then go through the pipelines in that wait, instead of
 sixteen at a time between two requests. In a crawl that the site does not hold back this took
-the crawl from 1.15-1.17 to 1.09-1.12 times the fetch-only spider's time (docs/benchmarks.md,
+the crawl from 1.14-1.17 to 1.09-1.12 times the fetch-only spider's time (docs/benchmarks.md,
 tenth pass).
 """
 
