@@ -319,6 +319,7 @@ class Worker:
         requests = self._requests
         if requests is None or requests.is_closing() or self._answers.ended.is_set():
             for _call, future in gathered:
+                self._answers.to_hold.discard(future)
                 if not future.done():
                     future.set_exception(_WorkerGoneError())
             return
@@ -332,6 +333,7 @@ class Worker:
                 try:
                     frames.append((frame([call]), [future]))
                 except Exception as error:
+                    self._answers.to_hold.discard(future)
                     if not future.done():
                         future.set_exception(error)
         for data, futures in frames:
@@ -377,6 +379,7 @@ class Worker:
     def _run_here(self, calls: _Calls) -> None:
         """Answer ``calls`` from this thread, as the worker would have."""
         for (function, args, kwargs), future in calls:
+            self._answers.to_hold.discard(future)
             if not future.done():
                 self.read_in_crawl += 1
                 future.set_result(answer_here(function, args, kwargs))
