@@ -47,8 +47,11 @@ def test_the_threshold_holds_while_the_spider_is_open(
     extension.spider_closed()
 
     assert gc.get_threshold() == python_thresholds
-    assert extension.stats.get_value("wirecrawl/gc/collections/0") >= 2
-    assert extension.stats.get_value("wirecrawl/gc/collections/2") is not None
+    # Each is counted under its generation: every tenth young one is a middle one instead,
+    # whichever that falls on after what the tests before this one left behind.
+    counts = [extension.stats.get_value(f"wirecrawl/gc/collections/{g}") for g in range(3)]
+    assert None not in counts
+    assert sum(counts) >= 2
 
 
 def test_crawls_open_side_by_side_give_pythons_thresholds_back_when_the_last_closes(
