@@ -73,10 +73,16 @@ def crawl_command(db_path: Path, *args: str, spider: str = "kcna") -> list[str]:
 
 
 def run_crawl(
-    proxy_url: str, db_path: Path, *args: str, spider: str = "kcna", timeout: float = 120
+    proxy_url: str,
+    db_path: Path,
+    *args: str,
+    spider: str = "kcna",
+    timeout: float = 120,
+    launcher: tuple[str, ...] = (),
 ) -> CrawlResult:
-    """Run ``scrapy crawl`` as a user does, through ``http_proxy``, into ``db_path``."""
-    command = crawl_command(db_path, *args, spider=spider)
+    """Run ``scrapy crawl`` as a user does, through ``http_proxy``, into ``db_path``;
+    ``launcher`` goes before the command (``taskset -c 0``, say)."""
+    command = [*launcher, *crawl_command(db_path, *args, spider=spider)]
     env = crawl_env(proxy_url)
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False

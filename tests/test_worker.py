@@ -430,20 +430,16 @@ def test_a_page_reader_starved_of_cpu_hands_its_pages_back_to_the_crawl(
     try:
         os.sched_setaffinity(busy.pid, {0})
         with SiteServer(tmp_path / "site") as server:
-            command = crawl_command(tmp_path / "archive.db", "-s", "WIRECRAWL_WORKERS=True")
-            crawl = subprocess.run(
-                ["taskset", "-c", "0", *command],
-                cwd=ROOT,
-                env=crawl_env(server.proxy_url),
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
+            result = run_crawl(
+                server.proxy_url,
+                tmp_path / "archive.db",
+                "-s",
+                "WIRECRAWL_WORKERS=True",
+                launcher=("taskset", "-c", "0"),
             )
     finally:
         busy.kill()
         busy.wait()
-    result = CrawlResult(crawl.returncode, crawl.stdout + crawl.stderr, tmp_path / "archive.db")
 
     assert result.returncode == 0, result.log
     assert result.stat("wirecrawl/store/new") == len(small_site.stories)
