@@ -79,6 +79,15 @@ def test_crawl_stores_every_story_once_with_its_fields(
         assert (row["source"], row["language"]) == ("kcna.kp", "en")
         assert json.loads(str(row["categories"])) == sorted(names[c] for c in story.categories)
         assert row["first_seen"] == row["last_seen"]
+    # The text pipeline counts what it did to each story read.
+    read = [story for story in small_site.stories if story.id != blocked.id]
+    dated = [story for story in read if expected_dateline(story)[0] is not None]
+    marked = [story for story in read if story.paragraphs[-1].rstrip().endswith("-0-")]
+    assert 0 < len(dated) and 0 < len(marked)
+    assert result.stat("wirecrawl/dateline/parsed") == len(dated)
+    assert result.stat("wirecrawl/dateline/missing") == len(read) - len(dated)
+    assert result.stat("wirecrawl/end_mark/removed") == len(marked)
+    assert result.stat("wirecrawl/end_mark/missing") == len(read) - len(marked)
     # The blocked page is counted, logged with its URL, and not stored.
     assert result.stat("wirecrawl/article/blocked") == 1
     assert (

@@ -64,12 +64,10 @@ HTTPPROXY_ENABLED = True
 # thread about a tenth of its time.
 CONCURRENT_ITEMS = 1
 
-# The order items go through; the README repeats it. Each pipeline wraps one pure function.
+# The order items go through; the README repeats it. Each pipeline wraps pure functions.
 ITEM_PIPELINES = {
     "wirecrawl.pipelines.teasers.TeaserDedupePipeline": 50,
-    "wirecrawl.pipelines.text.EndMarkPipeline": 100,
-    "wirecrawl.pipelines.text.DatelinePipeline": 200,
-    "wirecrawl.pipelines.text.BodyPipeline": 300,
+    "wirecrawl.pipelines.text.TextPipeline": 200,
     "wirecrawl.pipelines.store.SQLiteStorePipeline": 900,
 }
 

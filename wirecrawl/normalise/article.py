@@ -1,7 +1,8 @@
 """Steps that turn a story as read from its page into the story we store.
 
-Each step is one pipeline in a crawl (``wirecrawl.pipelines.text``); ``normalise_article``
-runs them all in the same order for offline use (fixture tests, re-parsing stored pages).
+A crawl's text pipeline (``wirecrawl.pipelines.text``) runs the steps one after another, and
+``normalise_article`` runs them in the same order for offline use (fixture tests, re-parsing
+stored pages).
 """
 
 from __future__ import annotations

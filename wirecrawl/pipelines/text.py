@@ -1,7 +1,10 @@
-"""Pipelines that normalise a story's text. Each wraps one step of ``wirecrawl.normalise.article``
-and counts its work in the stats (``wirecrawl/<step>/<outcome>``).
+"""The pipeline that normalises a story's text: the steps of ``wirecrawl.normalise.article``, in
+the order ``normalise_article`` runs them offline (end mark, dateline, body), each counted in
+the stats (``wirecrawl/<step>/<outcome>``).
 
-Order (settings.ITEM_PIPELINES): end mark, dateline, body, then storage.
+One pipeline rather than one per step: Scrapy passes every item through each pipeline with a
+few microseconds of its own work (coroutines, names for its warnings), which for three steps
+of a microsecond or two cost more than the steps (docs/benchmarks.md, eleventh pass).
 """
 
 from __future__ import annotations
@@ -9,49 +12,31 @@ from __future__ import annotations
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
-from scrapy.statscollectors import StatsCollector
 
 from wirecrawl.items import ArticleItem
 from wirecrawl.normalise.article import apply_dateline, join_body, remove_end_mark
 
 
-class _CountingPipeline:
-    """A pipeline with the crawl's stats collector at hand."""
+class TextPipeline:
+    """Removes the ``-0-`` end mark (a mark, not text), splits off the dateline and gives it a
+    year from the listing date, and joins the paragraphs into the body, dropping empty ones."""
 
-    def __init__(self, stats: StatsCollector) -> None:
-        self.stats = stats
+    def __init__(self, inc_value: Any) -> None:
+        # The stats collector's method, looked up once: Scrapy 2.19 wraps every attribute
+        # lookup on the collector in Python code of its own.
+        self.inc_value = inc_value
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         assert crawler.stats is not None
-        return cls(crawler.stats)
-
-
-class EndMarkPipeline(_CountingPipeline):
-    """Removes the ``-0-`` end mark (a mark, not text)."""
+        return cls(crawler.stats.inc_value)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
             removed = remove_end_mark(item)
-            self.stats.inc_value(f"wirecrawl/end_mark/{'removed' if removed else 'missing'}")
-        return item
-
-
-class DatelinePipeline(_CountingPipeline):
-    """Splits off the dateline and gives it a year from the listing date."""
-
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
-            self.stats.inc_value(f"wirecrawl/dateline/{apply_dateline(item)}")
-        return item
-
-
-class BodyPipeline(_CountingPipeline):
-    """Joins the paragraphs into the body, dropping empty ones."""
-
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem):
+            self.inc_value(f"wirecrawl/end_mark/{'removed' if removed else 'missing'}")
+            self.inc_value(f"wirecrawl/dateline/{apply_dateline(item)}")
             dropped = join_body(item)
             if dropped:
-                self.stats.inc_value("wirecrawl/body/empty_paragraphs_dropped", dropped)
+                self.inc_value("wirecrawl/body/empty_paragraphs_dropped", dropped)
         return item
