@@ -39,6 +39,7 @@ class WireSpider(scrapy.Spider):
     story pages the same way whatever led to them (in a worker process: ``wirecrawl.worker``)."""
 
     reader: Worker
+    _inc_value: tuple[Any, Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -149,8 +150,14 @@ class WireSpider(scrapy.Spider):
 
     def count(self, name: str, count: int = 1) -> None:
         """Add ``count`` (one) to the stat ``wirecrawl/<name>``."""
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"wirecrawl/{name}", count)
+        stats = self.crawler.stats
+        assert stats is not None
+        # Scrapy 2.19 wraps every attribute lookup on its stats collector in Python code of its
+        # own: the method is looked up once per collector, not once a page.
+        inc_value = self._inc_value
+        if inc_value is None or inc_value[0] is not stats:
+            inc_value = self._inc_value = (stats, stats.inc_value)
+        inc_value[1](f"wirecrawl/{name}", count)
 
     # Scrapy calls parse() for responses without a callback; these spiders set one everywhere.
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
