@@ -106,9 +106,12 @@ class SQLiteStorePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
+            seen = timestamp(item.fetched_at)
             if item.page is not None:
-                self._store_page(item.page)
-            self._store_article(item)
+                # The page was fetched when the story was (the same time, formatted once).
+                same = item.page.fetched_at == item.fetched_at
+                self._store_page(item.page, seen if same else None)
+            self._store_article(item, seen)
         elif isinstance(item, ListingPageItem):
             self._store_listing_page(item)
         elif isinstance(item, PageItem):
@@ -167,18 +170,18 @@ class SQLiteStorePipeline:
 
     # --- queueing, on the crawl's thread ---------------------------------------------------
 
-    def _store_article(self, item: ArticleItem) -> None:
+    def _store_article(self, item: ArticleItem, seen: str) -> None:
         if not item.title or not item.body:
             self.stats.inc_value("wirecrawl/store/incomplete")
             raise DropItem(f"story without title or body not stored: {item.url}")
-        row = article_row(item, seen=timestamp(item.fetched_at))
+        row = article_row(item, seen=seen)
         self.rows.add_article(row)
         self._listed_urls.add(item.url)
 
-    def _store_page(self, page: PageItem) -> None:
+    def _store_page(self, page: PageItem, fetched_at: str | None = None) -> None:
         self.rows.add_compressed_page(
             page.url,
-            timestamp(page.fetched_at),
+            fetched_at or timestamp(page.fetched_at),
             page.status,
             page.encoding,
             page.sha256,
