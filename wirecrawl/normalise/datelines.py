@@ -87,10 +87,12 @@ _PLACE_PARTICLES = frozenset(
     }
 )
 
-# Search this many years either side of the reference. Every other month/day recurs each year;
-# February 29 can be eight years from the next one (2096 -> 2104), so the nearest one is at most
-# four years from any reference.
-_YEARS_AROUND_REFERENCE = 4
+# Search this many years either side of the reference. Every other month/day recurs each year,
+# so the nearest is in the reference's year or one next to it (any other is more than a year
+# away); February 29 can be eight years from the next one (2096 -> 2104), so the nearest one is
+# at most four years from any reference.
+_YEARS_AROUND_REFERENCE = 1
+_YEARS_AROUND_REFERENCE_FEB_29 = 4
 
 
 def _day_exists(month: int, day: int) -> bool:
@@ -165,13 +167,11 @@ def resolve_dateline_date(
     """
     if reference is None or not _day_exists(month, day):
         return None
+    leap_day = month == 2 and day == 29
+    around = _YEARS_AROUND_REFERENCE_FEB_29 if leap_day else _YEARS_AROUND_REFERENCE
     candidates: list[datetime.date] = []
-    for year in range(
-        reference.year - _YEARS_AROUND_REFERENCE, reference.year + _YEARS_AROUND_REFERENCE + 1
-    ):
-        if datetime.MINYEAR <= year <= datetime.MAXYEAR and (
-            month != 2 or day != 29 or calendar.isleap(year)
-        ):
+    for year in range(reference.year - around, reference.year + around + 1):
+        if datetime.MINYEAR <= year <= datetime.MAXYEAR and (not leap_day or calendar.isleap(year)):
             candidates.append(datetime.date(year, month, day))
     if not candidates:
         return None
