@@ -316,35 +316,49 @@ def test_gathered_calls_wait_for_others_and_each_gets_its_own_answer(
 def test_answers_to_gathered_calls_are_handed_out_one_at_a_time_or_after_a_while(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The crawl releases one story's reading as each request goes out.
-    monkeypatch.setattr(worker_module, "HOLD_SECONDS", 60.0)
+    async def held(reader: worker_module.Worker, count: int) -> list[asyncio.Future[str]]:
+        urls = [f"HTTP://KCNA.KP/en/{n}" for n in range(count)]
+        calls = [asyncio.ensure_future(reader.run_gathered(canonical_url, u)) for u in urls]
+        # Sent with a call made with ``run``, which is answered at once.
+        assert await reader.run(canonical_url, "HTTP://KCNA.KP/x") == "http://www.kcna.kp/x"
+        deadline = time.monotonic() + 10
+        while reader.held_answers < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert reader.held_answers == count
+        return calls
 
-    async def held_then_released() -> None:
+    async def released_one_at_a_time() -> None:
+        # The crawl releases one story's reading as each request goes out.
+        monkeypatch.setattr(worker_module, "HOLD_SECONDS", 60.0)
         async with page_reader() as reader:
-            urls = [f"HTTP://KCNA.KP/en/{n}" for n in range(3)]
-            calls = [asyncio.ensure_future(reader.run_gathered(canonical_url, u)) for u in urls]
-            # Sent with a call made with ``run``, which is answered at once.
-            assert await reader.run(canonical_url, "HTTP://KCNA.KP/x") == "http://www.kcna.kp/x"
-            deadline = time.monotonic() + 10
-            while reader.held_answers < 3 and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
-            assert reader.held_answers == 3
+            calls = await held(reader, 3)
             assert not any(call.done() for call in calls)
             reader.release_answer()
             assert await asyncio.wait_for(calls[0], 5) == "http://www.kcna.kp/en/0"
             await asyncio.sleep(0.05)
             assert not calls[1].done()
             assert reader.held_answers == 2
-            # Held no longer than HOLD_SECONDS when nothing releases them.
-            monkeypatch.setattr(worker_module, "HOLD_SECONDS", 0.05)
             reader.release_answer()
+            assert await asyncio.wait_for(calls[1], 5) == "http://www.kcna.kp/en/1"
+            assert not calls[2].done()
+
+    async def released_together_when_none_is_asked_for() -> None:
+        # Held no longer than HOLD_SECONDS after the last release when nothing releases them.
+        monkeypatch.setattr(worker_module, "HOLD_SECONDS", 0.3)
+        async with page_reader() as reader:
+            calls = await held(reader, 3)
+            reader.release_answer()
+            released = time.monotonic()
+            assert await asyncio.wait_for(calls[0], 5) == "http://www.kcna.kp/en/0"
             assert await asyncio.wait_for(asyncio.gather(*calls[1:]), 5) == [
                 "http://www.kcna.kp/en/1",
                 "http://www.kcna.kp/en/2",
             ]
+            assert time.monotonic() - released >= 0.29
             assert reader.held_answers == 0
 
-    asyncio.run(held_then_released())
+    asyncio.run(released_one_at_a_time())
+    asyncio.run(released_together_when_none_is_asked_for())
 
 
 def test_a_gathered_call_that_does_not_pickle_fails_alone(

@@ -139,6 +139,8 @@ class _Answers(asyncio.Protocol):
         self.to_hold: set[asyncio.Future[Any]] = set()
         self.held: collections.deque[tuple[asyncio.Future[Any], Any]] = collections.deque()
         self._release_all: asyncio.TimerHandle | None = None
+        self._last_release = 0.0
+        """The event loop's time of the last ``release_one`` (or of the first answer held)."""
         self.buffer = bytearray()
         self.ended = asyncio.Event()
         """Set when the worker's output ends: it has exited (or is dying)."""
@@ -157,6 +159,7 @@ class _Answers(asyncio.Protocol):
             if kind == "peak_rss_mib":
                 self.peak_rss_mib = content
                 continue
+            holding = bool(self.held)
             for answer in content:
                 future = self.waiting.popleft()
                 if future in self.to_hold:
@@ -164,10 +167,12 @@ class _Answers(asyncio.Protocol):
                     self.held.append((future, answer))
                 elif not future.done():
                     future.set_result(answer)
-            if self.held and self._release_all is None:
-                self._release_all = asyncio.get_running_loop().call_later(
-                    HOLD_SECONDS, self.release_all
-                )
+            if self.held and not holding:
+                # The hold starts now: counted as a release, for ``_hold_expired``.
+                loop = asyncio.get_running_loop()
+                self._last_release = loop.time()
+                if self._release_all is None:
+                    self._release_all = loop.call_later(HOLD_SECONDS, self._hold_expired)
 
     def release_one(self) -> None:
         """Hand out the oldest answer held (to a call not run elsewhere meanwhile)."""
@@ -176,13 +181,22 @@ class _Answers(asyncio.Protocol):
             if not future.done():
                 future.set_result(answer)
                 break
-        if self._release_all is not None:
-            self._release_all.cancel()
-            self._release_all = None
-            if self.held:
-                self._release_all = asyncio.get_running_loop().call_later(
-                    HOLD_SECONDS, self.release_all
-                )
+        # The timer is not moved here (one for every release cost the crawl's thread more than
+        # the release): when it fires, it looks at the time of the last release.
+        self._last_release = asyncio.get_running_loop().time()
+
+    def _hold_expired(self) -> None:
+        """The timer of the answers held: all of them handed out when none was released for
+        ``HOLD_SECONDS``, else the timer set again for ``HOLD_SECONDS`` after the last release."""
+        self._release_all = None
+        if not self.held:
+            return
+        loop = asyncio.get_running_loop()
+        due = self._last_release + HOLD_SECONDS
+        if loop.time() >= due:
+            self.release_all()
+        else:
+            self._release_all = loop.call_at(due, self._hold_expired)
 
     def release_all(self) -> None:
         """Hand out every answer held."""
