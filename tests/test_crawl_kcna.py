@@ -83,7 +83,8 @@ def test_crawl_stores_every_story_once_with_its_fields(
     read = [story for story in small_site.stories if story.id != blocked.id]
     dated = [story for story in read if expected_dateline(story)[0] is not None]
     marked = [story for story in read if story.paragraphs[-1].rstrip().endswith("-0-")]
-    assert 0 < len(dated) and 0 < len(marked)
+    assert dated
+    assert marked
     assert result.stat("wirecrawl/dateline/parsed") == len(dated)
     assert result.stat("wirecrawl/dateline/missing") == len(read) - len(dated)
     assert result.stat("wirecrawl/end_mark/removed") == len(marked)
