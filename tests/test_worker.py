@@ -318,13 +318,14 @@ def test_answers_to_gathered_calls_are_handed_out_one_at_a_time_or_after_a_while
 ) -> None:
     async def held(reader: worker_module.Worker, count: int) -> list[asyncio.Future[str]]:
         urls = [f"HTTP://KCNA.KP/en/{n}" for n in range(count)]
+        expected = reader.held_answers + count
         calls = [asyncio.ensure_future(reader.run_gathered(canonical_url, u)) for u in urls]
         # Sent with a call made with ``run``, which is answered at once.
         assert await reader.run(canonical_url, "HTTP://KCNA.KP/x") == "http://www.kcna.kp/x"
         deadline = time.monotonic() + 10
-        while reader.held_answers < count and time.monotonic() < deadline:
+        while reader.held_answers < expected and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        assert reader.held_answers == count
+        assert reader.held_answers == expected
         return calls
 
     async def released_one_at_a_time() -> None:
@@ -341,6 +342,16 @@ def test_answers_to_gathered_calls_are_handed_out_one_at_a_time_or_after_a_while
             reader.release_answer()
             assert await asyncio.wait_for(calls[1], 5) == "http://www.kcna.kp/en/1"
             assert not calls[2].done()
+            # With no request left to send, the crawl hands out all that is held.
+            more = await held(reader, 2)
+            assert reader.held_answers == 3
+            reader.release_answers()
+            assert await asyncio.wait_for(asyncio.gather(calls[2], *more), 5) == [
+                "http://www.kcna.kp/en/2",
+                "http://www.kcna.kp/en/0",
+                "http://www.kcna.kp/en/1",
+            ]
+            assert reader.held_answers == 0
 
     async def released_together_when_none_is_asked_for() -> None:
         # Held no longer than HOLD_SECONDS after the last release when nothing releases them.

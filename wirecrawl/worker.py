@@ -369,6 +369,10 @@ class Worker:
         the pipelines while the site answers the next request."""
         self._answers.release_one()
 
+    def release_answers(self) -> None:
+        """Hand out every answer held: the crawl has no more requests to send."""
+        self._answers.release_all()
+
     def _take_over(self, sent: _Calls) -> None:
         """Run here the calls of a frame sent ``LAG_SECONDS`` ago that the worker has not answered
         yet, and every call after them until it has answered all it was sent."""

@@ -119,8 +119,10 @@ class WireSpider(scrapy.Spider):
             return None
         url = canonical_url(response.url)
         # Gathered with the next story pages, unless no other request is queued or under way:
-        # the last pages of a crawl are read at once, not after the gathering's wait.
-        run = self.reader.run_gathered if self.more_to_fetch() else self.reader.run
+        # the last pages of a crawl are read at once, not after the gathering's wait, and the
+        # readings held for the requests to come are handed on with them (none will come).
+        last = not self.more_to_fetch()
+        run = self.reader.run if last else self.reader.run_gathered
         reading = await run(
             read_fetched_story,
             url,
@@ -130,6 +132,8 @@ class WireSpider(scrapy.Spider):
             published,
             utcnow(),
         )
+        if last:
+            self.reader.release_answers()
         if reading.outcome == "blocked":
             self.count("article/blocked")
             self.logger.error("BLOCKED: a 'Web Page Blocked' filter page answered %s", url)
