@@ -11,7 +11,9 @@ import io
 import json
 import os
 import pickle
+import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,8 +24,11 @@ import pytest
 
 from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
 from wirecrawl import worker as worker_module
+from wirecrawl import writing
 from wirecrawl.extract import StoryReading, read_fetched_story
+from wirecrawl.normalise.article import normalise_article
 from wirecrawl.normalise.urls import canonical_url
+from wirecrawl.storage import ArchiveRows, article_row, timestamp
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.server import SiteServer
 from wirecrawl.worker import Worker, WorkerError
@@ -247,6 +252,49 @@ def test_a_stopped_worker_ends_and_later_calls_run_in_this_thread() -> None:
         assert await reader.close() is None
 
     asyncio.run(stop_then_call())
+
+
+def test_each_batch_the_writing_worker_writes_is_in_the_database_file_soon_after(
+    tmp_path: Path,
+) -> None:
+    # Copied from the write-ahead log once the crawl has the batch's answer (a crawl's close
+    # then has only its last batch to copy): a copy of the database file alone holds it.
+    db = tmp_path / "archive.db"
+    fetched_at = dt.datetime(2026, 7, 20, 8, 0, tzinfo=dt.UTC)
+    url = "http://www.kcna.kp/en/article/detail/" + "0" * 32
+    reading = read_fetched_story(url, 200, FIXTURE.read_bytes(), "utf-8", None, fetched_at)
+    assert reading.story is not None
+    rows = ArchiveRows()
+    rows.add_article(article_row(normalise_article(reading.story), seen=timestamp(fetched_at)))
+
+    def stories_in_the_file_alone() -> int:
+        copy = tmp_path / "copy.db"
+        shutil.copyfile(db, copy)
+        try:
+            with contextlib.closing(sqlite3.connect(copy)) as conn:
+                return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        except sqlite3.OperationalError:  # not even the tables yet
+            return 0
+        finally:
+            for path in tmp_path.glob("copy.db*"):
+                path.unlink()
+
+    async def write() -> int:
+        writer = Worker(True, "writing", "wirecrawl.writing")
+        writer.start()
+        try:
+            assert await writer.run(writing.write_batch, str(db), rows.take()) == {"new": 1}
+            deadline = time.monotonic() + 10
+            while stories_in_the_file_alone() == 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            # The worker is still open, the archive too: nothing has closed it yet.
+            assert (tmp_path / "archive.db-wal").exists()
+            return stories_in_the_file_alone()
+        finally:
+            await writer.run(writing.finish, str(db), [], [], set())
+            await writer.close()
+
+    assert asyncio.run(write()) == 1
 
 
 @contextlib.asynccontextmanager

@@ -230,7 +230,8 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     # A page cache of up to 64 MiB instead of 2: the indexes of a big archive stay in memory
     # while it is written (it grows only as pages are read). And the write-ahead log copied
     # into the database every 64 MiB instead of every 4: each copy syncs, and a page written
-    # many times between two copies is copied once. docs/benchmarks.md has the figures.
+    # many times between two copies is copied once. docs/benchmarks.md has the figures. (A
+    # crawl's writing worker copies each batch when the crawl has its answer: wirecrawl.writing.)
     db.execute("PRAGMA cache_size=-65536")
     db.execute("PRAGMA wal_autocheckpoint=16384")
     return db

@@ -3,6 +3,10 @@
 
 A module of its own so that a worker starts with what it runs and nothing of the crawl's side:
 ``asyncio`` alone took 70 ms of each worker's start, on the CPU the crawl's thread shares.
+
+A function it runs may leave work for after its answer (``after_answering``): the writing
+worker copies each batch from SQLite's write-ahead log into the database there, while the crawl
+goes on, instead of all of them when the crawl closes the archive and waits.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import signal
 import struct
 import sys
 import traceback
+from collections.abc import Callable
 from typing import IO, Any
 
 HEADER = struct.Struct("!I")
@@ -27,6 +32,27 @@ def frame(message: Any) -> bytes:
     """``message`` as one frame: its length, then its pickle."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     return HEADER.pack(len(data)) + data
+
+
+_serving = False
+_after_answers: list[Callable[[], object]] = []
+
+
+def after_answering(work: Callable[[], object]) -> None:
+    """Run ``work`` in this worker once the answers of the frame being run are sent, before the
+    next frame is read: work that nobody waits for. Where no worker loop runs (a crawl without
+    workers runs the same functions itself), ``work`` is not run."""
+    if _serving:
+        _after_answers.append(work)
+
+
+def _run_after_answers() -> None:
+    while _after_answers:
+        work = _after_answers.pop(0)
+        try:
+            work()
+        except Exception:  # nobody waits for it: said on the worker's stderr, the crawl's log
+            traceback.print_exc()
 
 
 def peak_rss_mib() -> float | None:
@@ -55,7 +81,10 @@ def run_when_idle() -> None:
 
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """The worker's loop: read a frame of calls, run each function it names, write their
-    answers as one frame; until EOF. Only this package's functions are run."""
+    answers as one frame, then what they left to run after it (``after_answering``); until
+    EOF. Only this package's functions are run."""
+    global _serving
+    _serving = True
     while header := requests.read(HEADER.size):
         if len(header) < HEADER.size:
             break  # the crawl ended in the middle of a frame: nothing to run
@@ -66,6 +95,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         calls = pickle.loads(message)
         answers.write(frame(("answers", [answer(*call) for call in calls])))
         answers.flush()
+        _run_after_answers()
     # The last words, after the last answer: the crawl reports them.
     answers.write(frame(("peak_rss_mib", peak_rss_mib())))
     answers.flush()
@@ -94,7 +124,10 @@ if __name__ == "__main__":
     for name in sys.argv[1:]:
         if name.startswith("wirecrawl."):
             importlib.import_module(name)
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    # The loop of this module as the functions it runs import it (``after_answering``), not
+    # of ``__main__``, a copy of it with state of its own.
+    loop = importlib.import_module("wirecrawl.worker_loop")
+    loop.serve(sys.stdin.buffer, sys.stdout.buffer)
     # Everything is answered and flushed (and a crawl's archive closed by ``writing.finish``):
     # skip the interpreter's teardown, which took 40-80 ms at the end of every crawl, waited
     # for. A crawl that died before ``finish`` leaves only committed batches behind.

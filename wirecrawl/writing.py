@@ -14,6 +14,7 @@ stories then count as ``unchanged`` rather than ``new``.
 from __future__ import annotations
 
 from wirecrawl.storage import ArchiveWriter, Batch, open_archive
+from wirecrawl.worker_loop import after_answering
 
 _writers: dict[str, ArchiveWriter] = {}
 
@@ -31,7 +32,19 @@ def write_batch(db_path: str, batch: Batch) -> dict[str, int]:
     writer = _writer(db_path)
     writer.outcomes.clear()
     writer.write(batch)
+    # In the writing worker, once the crawl has its answer: the batch copied from the
+    # write-ahead log into the database while the crawl goes on, so that closing the archive
+    # at the crawl's end has only the last batch to copy.
+    after_answering(lambda: _checkpoint(db_path))
     return dict(writer.outcomes)
+
+
+def _checkpoint(db_path: str) -> None:
+    """Copy what the write-ahead log holds into the archive at ``db_path`` if it is still open
+    here, without waiting for readers (SQLite's passive checkpoint)."""
+    writer = _writers.get(db_path)
+    if writer is not None:
+        writer.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 Coverage = tuple[str, str | None, bool, str]
