@@ -9,6 +9,7 @@ of a microsecond or two cost more than the steps (docs/benchmarks.md, eleventh p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -21,7 +22,7 @@ class TextPipeline:
     """Removes the ``-0-`` end mark (a mark, not text), splits off the dateline and gives it a
     year from the listing date, and joins the paragraphs into the body, dropping empty ones."""
 
-    def __init__(self, inc_value: Any) -> None:
+    def __init__(self, inc_value: Callable[..., None]) -> None:
         # The stats collector's method, looked up once: Scrapy 2.19 wraps every attribute
         # lookup on the collector in Python code of its own.
         self.inc_value = inc_value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 import scrapy
@@ -39,7 +39,7 @@ class WireSpider(scrapy.Spider):
     story pages the same way whatever led to them (in a worker process: ``wirecrawl.worker``)."""
 
     reader: Worker
-    _inc_value: tuple[Any, Any] | None = None
+    _inc_value: Callable[..., None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -154,14 +154,14 @@ class WireSpider(scrapy.Spider):
 
     def count(self, name: str, count: int = 1) -> None:
         """Add ``count`` (one) to the stat ``wirecrawl/<name>``."""
-        stats = self.crawler.stats
-        assert stats is not None
-        # Scrapy 2.19 wraps every attribute lookup on its stats collector in Python code of its
-        # own: the method is looked up once per collector, not once a page.
         inc_value = self._inc_value
-        if inc_value is None or inc_value[0] is not stats:
-            inc_value = self._inc_value = (stats, stats.inc_value)
-        inc_value[1](f"wirecrawl/{name}", count)
+        if inc_value is None:
+            # Looked up once (the collector is set when the crawl starts): Scrapy 2.19 wraps
+            # every attribute lookup on it in Python code of its own.
+            stats = self.crawler.stats
+            assert stats is not None
+            inc_value = self._inc_value = stats.inc_value
+        inc_value(f"wirecrawl/{name}", count)
 
     # Scrapy calls parse() for responses without a callback; these spiders set one everywhere.
     def parse(self, response: Response, **kwargs: Any) -> Iterable[Any]:
