@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from wirecrawl.normalise.text import clean_text
-from wirecrawl.normalise.urls import canonical_url, kcna_story_key
+from wirecrawl.normalise.urls import canonical_url, is_site_story_url, kcna_story_key
 
 # An aggregator story path: `/newstream/<10-digit unix time>-<id>/<slug>/`; the slug is decoration.
 _NEWSTREAM_PATH = re.compile(
@@ -61,6 +61,9 @@ def teaser_key(url: str) -> str:
     ``/newstream/<unix time>-<id>/<slug>/`` keeps only ``/newstream/<unix time>-<id>``: the slug
     is decoration. Raises ValueError for a URL without scheme and host (resolve links first).
     """
+    if is_site_story_url(url):
+        # The site's own link, as its listings print it: host and path as they stand.
+        return url.removeprefix("http://")
     canonical = canonical_url(url)
     parts = urlsplit(canonical)
     path = parts.path.rstrip("/")

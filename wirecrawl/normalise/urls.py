@@ -80,6 +80,12 @@ def _is_site_url(url: str) -> bool:
     return url.startswith(SITE) and SITE_PATH.fullmatch(url, len(SITE)) is not None
 
 
+def is_site_story_url(url: str) -> bool:
+    """True for a current-layout story URL that is canonical as it stands, as every listing of
+    the site links its stories: ``http://www.kcna.kp/en/article/detail/<32 lower-case hex>``."""
+    return url.startswith(_STORY_PREFIX) and _is_site_url(url)
+
+
 def canonical_url(url: str) -> str:
     """Return the canonical form of `url`, used as the key of a story URL.
 
@@ -133,7 +139,7 @@ def kcna_story_key(url: str) -> str | None:
     fragment are ignored. Nobody has shown that an old-layout id equals the new-layout id of the
     same story: do not merge stories across layouts by this key alone.
     """
-    if url.startswith(_STORY_PREFIX) and _is_site_url(url):
+    if is_site_story_url(url):
         return url[len(_STORY_PREFIX) :]  # the site's own link, as every listing prints it
     return _hex_key(url, _STORY_PATHS)
 
