@@ -155,7 +155,7 @@ class Benchmark:
             Row(
                 measure="Crawl overhead: crawl / fetch-only",
                 size=f"{self.sizes.pairs} pair(s), " + " ".join(["A B"] * self.sizes.pairs),
-                result=f"{ratio:.2f}" + ("" if same else " (the two made different requests)"),
+                result=f"{ratio:.3f}" + ("" if same else " (the two made different requests)"),
                 goal=f"≤ {GOAL_RATIO:.2f}",
                 met=ratio <= GOAL_RATIO and same,
             ),
