@@ -107,15 +107,16 @@ class SQLiteStorePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
             seen = timestamp(item.fetched_at)
-            if item.page is not None:
-                # The page was fetched when the story was (the same time, formatted once).
-                same = item.page.fetched_at == item.fetched_at
-                self._store_page(item.page, seen if same else None)
+            page = item.page
+            if page is not None:
+                # Fetched when the story was: the same time, formatted once.
+                fetched = seen if page.fetched_at == item.fetched_at else timestamp(page.fetched_at)
+                self._store_page(page, fetched)
             self._store_article(item, seen)
         elif isinstance(item, ListingPageItem):
             self._store_listing_page(item)
         elif isinstance(item, PageItem):
-            self._store_page(item)
+            self._store_page(item, timestamp(item.fetched_at))
         elif isinstance(item, StoryGoneItem):
             self.rows.mark_gone(item.url, timestamp(item.seen_at))
         elif isinstance(item, ListingCoverageItem):
@@ -178,10 +179,10 @@ class SQLiteStorePipeline:
         self.rows.add_article(row)
         self._listed_urls.add(item.url)
 
-    def _store_page(self, page: PageItem, fetched_at: str | None = None) -> None:
+    def _store_page(self, page: PageItem, fetched_at: str) -> None:
         self.rows.add_compressed_page(
             page.url,
-            fetched_at or timestamp(page.fetched_at),
+            fetched_at,
             page.status,
             page.encoding,
             page.sha256,
