@@ -219,7 +219,7 @@ def test_an_empty_first_listing_page_is_a_failed_session_too(
     assert stored == {story.id for story in small_site.stories_in(category.id)}
 
 
-def test_items_are_logged_one_by_one_only_at_debug(
+def test_items_are_logged_one_by_one_only_at_debug_and_always_counted(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:
     one = f"categories={small_site.categories[0].id}"
@@ -227,12 +227,31 @@ def test_items_are_logged_one_by_one_only_at_debug(
     chatty = run_crawl(
         site_server.proxy_url, tmp_path / "debug.db", "-a", one, "-s", "LOG_LEVEL=DEBUG"
     )
-    assert quiet.returncode == chatty.returncode == 0, quiet.log + chatty.log
+    # With Scrapy's own formatter, our core stats count the items on Scrapy's signal.
+    scrapys = run_crawl(
+        site_server.proxy_url,
+        tmp_path / "scrapy.db",
+        "-a",
+        one,
+        "-s",
+        "LOG_FORMATTER=scrapy.logformatter.LogFormatter",
+    )
+    assert quiet.returncode == chatty.returncode == scrapys.returncode == 0, quiet.log
     stored = quiet.stat("wirecrawl/store/new")
     assert stored > 0
-    assert stored == chatty.stat("wirecrawl/store/new")
+    assert stored == chatty.stat("wirecrawl/store/new") == scrapys.stat("wirecrawl/store/new")
     assert "Scraped from <200 http://www.kcna.kp/en/article/detail/" in chatty.log
     assert "Scraped from" not in quiet.log
+    # Every item that passed the pipelines is counted once, whichever way it is counted: the
+    # stories and the listings' items, as many as the DEBUG log shows lines.
+    scraped = chatty.stat("item_scraped_count")
+    assert scraped == chatty.log.count("Scraped from <")
+    assert scraped > stored
+    assert quiet.stat("item_scraped_count") == scrapys.stat("item_scraped_count") == scraped
+    # The rest of Scrapy's core stats are still there.
+    assert quiet.stat("response_received_count") > stored
+    assert "'finish_reason': 'finished'" in quiet.log
+    assert "'elapsed_time_seconds':" in quiet.log
 
 
 def test_a_crawl_without_the_delay_still_sends_one_request_at_a_time(tmp_path: Path) -> None:

@@ -71,9 +71,16 @@ ITEM_PIPELINES = {
     "wirecrawl.pipelines.store.SQLiteStorePipeline": 900,
 }
 
-# One `runs` row per crawl; alarms for blocked pages, total failure, nothing stored. And the
-# garbage collector's first threshold while the crawl runs (wirecrawl/gcthreshold.py).
-EXTENSIONS = {"wirecrawl.runlog.RunLog": 500, "wirecrawl.gcthreshold.GcThreshold": 100}
+# One `runs` row per crawl; alarms for blocked pages, total failure, nothing stored. The
+# garbage collector's first threshold while the crawl runs (wirecrawl/gcthreshold.py). And
+# Scrapy's core stats with the scraped items counted by the log formatter rather than on a
+# signal sent for every item (wirecrawl/corestats.py).
+EXTENSIONS = {
+    "scrapy.extensions.corestats.CoreStats": None,
+    "wirecrawl.corestats.CoreStats": 0,
+    "wirecrawl.runlog.RunLog": 500,
+    "wirecrawl.gcthreshold.GcThreshold": 100,
+}
 # Python's default is 700, which keeps the collector busy for little while a crawl runs (the
 # figures are in wirecrawl/gcthreshold.py). 0: Python's own thresholds.
 WIRECRAWL_GC_THRESHOLD = 5000
@@ -104,8 +111,9 @@ REDIRECT_MAX_TIMES = 5
 # Timestamps and logs in UTC, text as UTF-8.
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
-# Scrapy's formatter, but the per-item "Scraped from" line is made only at LOG_LEVEL=DEBUG.
-LOG_FORMATTER = "wirecrawl.logformatter.QuietItemsLogFormatter"
+# Scrapy's formatter, but it counts the scraped items (item_scraped_count), and the per-item
+# "Scraped from" line is made only at LOG_LEVEL=DEBUG (wirecrawl/logformatter.py).
+LOG_FORMATTER = "wirecrawl.logformatter.CountingLogFormatter"
 
 # Pages are read (parsed) in one worker process and the archive written in another, while the
 # crawl's own thread goes on fetching (wirecrawl/worker.py); False does both in the crawl's
