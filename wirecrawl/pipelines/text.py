@@ -1,6 +1,6 @@
 """The pipeline that normalises a story's text: the steps of ``wirecrawl.normalise.article``, in
 the order ``normalise_article`` runs them offline (end mark, dateline, body), each counted in
-the stats (``wirecrawl/<step>/<outcome>``).
+the stats (``wirecrawl/<step>/<outcome>``) when the spider closes.
 
 One pipeline rather than one per step: Scrapy passes every item through each pipeline with a
 few microseconds of its own work (coroutines, names for its warnings), which for three steps
@@ -9,6 +9,7 @@ of a microsecond or two cost more than the steps (docs/benchmarks.md, eleventh p
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, Self
 
@@ -23,9 +24,11 @@ class TextPipeline:
     year from the listing date, and joins the paragraphs into the body, dropping empty ones."""
 
     def __init__(self, inc_value: Callable[..., None]) -> None:
-        # The stats collector's method, looked up once: Scrapy 2.19 wraps every attribute
-        # lookup on the collector in Python code of its own.
         self.inc_value = inc_value
+        # Counted here and added to the stats at the end: each call on Scrapy 2.19's stats
+        # collector goes through Python code of its own (a check for a deprecated argument, and
+        # a lookup that raises and catches an exception), several microseconds a story.
+        self.counts: Counter[str] = Counter()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -34,10 +37,18 @@ class TextPipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
+            counts = self.counts
             removed = remove_end_mark(item)
-            self.inc_value(f"wirecrawl/end_mark/{'removed' if removed else 'missing'}")
-            self.inc_value(f"wirecrawl/dateline/{apply_dateline(item)}")
+            counts[f"wirecrawl/end_mark/{'removed' if removed else 'missing'}"] += 1
+            counts[f"wirecrawl/dateline/{apply_dateline(item)}"] += 1
             dropped = join_body(item)
             if dropped:
-                self.inc_value("wirecrawl/body/empty_paragraphs_dropped", dropped)
+                counts["wirecrawl/body/empty_paragraphs_dropped"] += dropped
         return item
+
+    def close_spider(self) -> None:
+        """The counts into the crawl's stats, before the spider's end is signalled (when the
+        run log reads them)."""
+        for name, count in self.counts.items():
+            self.inc_value(name, count)
+        self.counts.clear()
