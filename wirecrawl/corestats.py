@@ -30,12 +30,7 @@ class CoreStats(ScrapyCoreStats):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        assert crawler.stats is not None
-        extension = cls(crawler.stats)
-        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(extension.response_received, signal=signals.response_received)
-        if not isinstance(crawler.logformatter, CountingLogFormatter):
-            crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        extension = super().from_crawler(crawler)
+        if isinstance(crawler.logformatter, CountingLogFormatter):
+            crawler.signals.disconnect(extension.item_scraped, signal=signals.item_scraped)
         return extension
