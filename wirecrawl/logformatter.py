@@ -25,9 +25,7 @@ class CountingLogFormatter(LogFormatter):
       crawl's thread about 1% of its time for lines nobody saw.
     """
 
-    def __init__(
-        self, inc_value: Callable[..., None] | None = None, items_logged: bool = True
-    ) -> None:
+    def __init__(self, inc_value: Callable[..., None], items_logged: bool = True) -> None:
         super().__init__()
         self.inc_value = inc_value
         self.items_logged = items_logged
@@ -48,8 +46,7 @@ class CountingLogFormatter(LogFormatter):
     def scraped(  # type: ignore[override]
         self, item: Any, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult | None:
-        if self.inc_value is not None:
-            self.inc_value("item_scraped_count")
+        self.inc_value("item_scraped_count")
         if not self.items_logged:
             return None
         return super().scraped(item, response, spider)
