@@ -114,6 +114,9 @@ LOG_LEVEL = "INFO"
 # Scrapy's formatter, but it counts the scraped items (item_scraped_count), and the per-item
 # "Scraped from" line is made only at LOG_LEVEL=DEBUG (wirecrawl/logformatter.py).
 LOG_FORMATTER = "wirecrawl.logformatter.CountingLogFormatter"
+# Scrapy's in-memory stats, without the wrapper Scrapy 2.19 puts around every lookup on them
+# (a warning for a deprecated argument; wirecrawl/stats.py).
+STATS_CLASS = "wirecrawl.stats.StatsCollector"
 
 # Pages are read (parsed) in one worker process and the archive written in another, while the
 # crawl's own thread goes on fetching (wirecrawl/worker.py); False does both in the crawl's
