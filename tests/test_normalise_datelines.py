@@ -267,6 +267,13 @@ def test_split_dateline_never_raises_and_keeps_every_word(paragraph: str) -> Non
 # does not exist (nor does year 10,000 at the other end).
 @example(8, 1, D(2, 1, 1))
 @example(5, 1, D(9998, 12, 31))
+# Either side of the 182 days within which the reference's own year is the nearest: in 2025
+# July 2 is 182 days ahead (kept), July 3 183 ahead (the year before's is 182 behind); in the
+# leap year 2024, July 2 is 183 days either side, and the earlier date wins the tie.
+@example(7, 2, D(2025, 1, 1))
+@example(7, 3, D(2025, 1, 1))
+@example(7, 1, D(2024, 1, 1))
+@example(7, 2, D(2024, 1, 1))
 def test_resolved_date_is_the_nearest_with_that_month_and_day(
     month: int, day: int, reference: datetime.date
 ) -> None:

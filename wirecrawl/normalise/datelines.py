@@ -95,9 +95,16 @@ _YEARS_AROUND_REFERENCE = 1
 _YEARS_AROUND_REFERENCE_FEB_29 = 4
 
 
+# Days in each month of a leap year: February 29 counts as a real dateline day.
+_DAYS_IN_MONTH = tuple(calendar.monthrange(2000, month)[1] for month in range(1, 13))
+
+# A date in the reference's own year at most this many days from it is the nearest of its
+# month and day: the same day a year before or after is at least 365 - 182 = 183 days away.
+_SURELY_NEAREST_DAYS = 182
+
+
 def _day_exists(month: int, day: int) -> bool:
-    # 2000 is a leap year, so February 29 counts as a real dateline day.
-    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2000, month)[1]
+    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN_MONTH[month - 1]
 
 
 # Words that may end in a dot inside a place name, besides initials (`N.`) and dotted
@@ -115,6 +122,8 @@ def _is_place_word(word: str) -> bool:
 
 
 def _is_place(place: str) -> bool:
+    if place.isalpha():
+        return place[0].isupper()  # one word of letters (`Pyongyang`), as most datelines print
     words = place.split()
     return (
         words[0][0].isupper()
@@ -168,6 +177,10 @@ def resolve_dateline_date(
     if reference is None or not _day_exists(month, day):
         return None
     leap_day = month == 2 and day == 29
+    if not leap_day:
+        same_year = datetime.date(reference.year, month, day)
+        if abs((same_year - reference).days) <= _SURELY_NEAREST_DAYS:
+            return same_year
     around = _YEARS_AROUND_REFERENCE_FEB_29 if leap_day else _YEARS_AROUND_REFERENCE
     candidates: list[datetime.date] = []
     for year in range(reference.year - around, reference.year + around + 1):
