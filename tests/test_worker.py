@@ -32,7 +32,7 @@ from wirecrawl.storage import ArchiveRows, article_row, timestamp
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.server import SiteServer
 from wirecrawl.worker import Worker, WorkerError
-from wirecrawl.worker_loop import frame, serve
+from wirecrawl.worker_loop import pickled, serve
 
 FIXTURE = ROOT / "fixtures" / "kcna" / "article-year-boundary" / "page.html"
 STORY_COLUMNS = "id, url, title, body, published, dateline, dateline_place, dateline_date, agency"
@@ -481,11 +481,13 @@ def test_an_aggregator_story_comes_with_its_teasers(case: str) -> None:
     assert all(t.story_key.startswith("kcnawatch-") for t in reading.teasers)
 
 
-def test_a_frame_cut_short_ends_the_worker_quietly() -> None:
+@pytest.mark.parametrize("kept", [1, 3, 0.5, -5, -1])
+def test_calls_cut_short_end_the_worker_quietly(kept: float) -> None:
     # The crawl was killed while it sent a call (a batch of rows, say): nothing is run.
-    whole = frame([(canonical_url, ("HTTP://KCNA.KP/en",), {})])
+    whole = pickled([(canonical_url, ("HTTP://KCNA.KP/en",), {})])
+    cut = whole[: int(len(whole) * kept) if isinstance(kept, float) else kept]
     answers = io.BytesIO()
-    serve(io.BytesIO(whole + whole[:-5]), answers)
+    serve(io.BytesIO(whole + cut), answers)
     answers.seek(0)
     replies = []
     while header := answers.read(4):

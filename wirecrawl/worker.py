@@ -17,8 +17,9 @@ one CPU.
 
 A worker runs functions of this package, the same ones a crawl without workers runs itself
 and ``wirecrawl reparse`` shares, so a page reads and a batch writes the same either way;
-normalising stays in the crawl's pipelines. It talks over its stdin and stdout (frames of a
-length and a pickle; both ends are ours and the pipes private), answers in order, runs only
+normalising stays in the crawl's pipelines. It talks over its stdin and stdout (pickles of
+calls in, frames of a length and a pickle of answers out; both ends are ours and the pipes
+private), answers in order, runs only
 this package's functions, ignores Ctrl-C (the crawl stops it when it goes idle or closes) and
 exits when its stdin closes, which also happens when the crawl is killed (a batch being
 written is then finished or, killed too, rolled back by SQLite). If a worker dies, the crawl
@@ -75,7 +76,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from wirecrawl.worker_loop import HEADER, IDLE_FLAG, frame
+from wirecrawl.worker_loop import HEADER, IDLE_FLAG, pickled
 from wirecrawl.worker_loop import answer as answer_here
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,12 @@ class _Answers(asyncio.Protocol):
             end = HEADER.size + size
             if len(self.buffer) < end:
                 return
-            kind, content = pickle.loads(self.buffer[HEADER.size : end])
+            # Read in place, not from a copy of the frame.
+            view = memoryview(self.buffer)
+            try:
+                kind, content = pickle.loads(view[HEADER.size : end])
+            finally:
+                view.release()
             del self.buffer[:end]
             if kind == "peak_rss_mib":
                 self.peak_rss_mib = content
@@ -338,14 +344,14 @@ class Worker:
                     future.set_exception(_WorkerGoneError())
             return
         try:
-            frames = [(frame([call for call, _future in gathered]), [f for _c, f in gathered])]
+            frames = [(pickled([call for call, _future in gathered]), [f for _c, f in gathered])]
         except Exception:
             # Arguments that do not pickle: each call goes alone, and that one's caller gets
             # the error, as from a call sent at once.
             frames = []
             for call, future in gathered:
                 try:
-                    frames.append((frame([call]), [future]))
+                    frames.append((pickled([call]), [future]))
                 except Exception as error:
                     self._answers.to_hold.discard(future)
                     if not future.done():
