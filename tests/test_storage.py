@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 import sqlite_utils
 
 from wirecrawl import storage
-from wirecrawl.storage import MIGRATIONS, ArchiveWriter, SchemaTooNewError, open_archive
+from wirecrawl.storage import MIGRATIONS, ArchiveWriter, SchemaTooNewError, open_archive, timestamp
 
 NEW = "http://www.kcna.kp/en/article/detail/"
 OLD = "http://www.kcna.kp/en/article/q/"
@@ -217,3 +218,19 @@ def test_stored_pages_are_standard_zlib_and_pages_of_earlier_versions_still_read
     assert len(stored) < len(html) / 10
     assert decompress_page(zlib.compress(html, 6)) == html
     assert decompress_page(compress_page(b"")) == b""
+
+
+def test_timestamps_are_utc_to_the_second_whatever_came_before() -> None:
+    # The last second formatted is kept: a moment in the same second, given in another zone,
+    # must give the same text; the next second, or the same wall clock in another zone, not.
+    seoul = dt.timezone(dt.timedelta(hours=9))
+    first = dt.datetime(2026, 7, 19, 8, 0, 0, 100, tzinfo=dt.UTC)
+    assert timestamp(first) == "2026-07-19T08:00:00+00:00"
+    assert timestamp(first.replace(microsecond=999_999)) == "2026-07-19T08:00:00+00:00"
+    assert timestamp(first.astimezone(seoul)) == "2026-07-19T08:00:00+00:00"
+    assert timestamp(first.replace(tzinfo=seoul)) == "2026-07-18T23:00:00+00:00"
+    assert timestamp(first + dt.timedelta(seconds=1)) == "2026-07-19T08:00:01+00:00"
+    assert timestamp(dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.UTC)) == (
+        "1969-12-31T23:59:59+00:00"
+    )
+    assert timestamp(dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) == "1970-01-01T00:00:00+00:00"
