@@ -5,8 +5,9 @@ Scrapy 2.19's ``StatsCollector`` routes every attribute lookup on it through a
 ``spider`` argument: one ``inc_value`` then runs two wrappers and a lookup that raises and
 catches an ``AttributeError``, about 1.3 microseconds where the counting itself takes under a
 tenth. Scrapy's downloader, scheduler and core stats count several times a request, the
-spiders and pipelines a few times a story: some 15 microseconds a story in a crawl that the
-site does not hold back (docs/benchmarks.md, thirteenth pass).
+spiders and pipelines a few times a story: without the wrapper, the thread of a 2,000-story
+crawl that the site does not hold back spent about 0.1 s less (docs/benchmarks.md,
+thirteenth pass).
 
 This collector keeps Scrapy's methods, their signatures and its dump at the end, and looks
 them up as any object does. The one thing lost is the warning for a caller that still passes

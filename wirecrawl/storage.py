@@ -192,7 +192,7 @@ def timestamp(moment: dt.datetime) -> str:
     """UTC ISO timestamp to the second: ``2026-07-19T08:00:00+00:00``.
 
     A crawl formats the same second over and over (every story fetched in it): the last one is
-    kept, which costs a third of formatting it again."""
+    kept, which costs a sixth of formatting it again."""
     global _last_timestamp
     second = moment.timestamp() // 1
     last_second, text = _last_timestamp

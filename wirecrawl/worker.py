@@ -19,12 +19,11 @@ A worker runs functions of this package, the same ones a crawl without workers r
 and ``wirecrawl reparse`` shares, so a page reads and a batch writes the same either way;
 normalising stays in the crawl's pipelines. It talks over its stdin and stdout (pickles of
 calls in, frames of a length and a pickle of answers out; both ends are ours and the pipes
-private), answers in order, runs only
-this package's functions, ignores Ctrl-C (the crawl stops it when it goes idle or closes) and
-exits when its stdin closes, which also happens when the crawl is killed (a batch being
-written is then finished or, killed too, rolled back by SQLite). If a worker dies, the crawl
-logs it once and runs the remaining calls itself. The worker's own side, its loop, is
-``wirecrawl.worker_loop``.
+private), answers in order, runs only this package's functions, ignores Ctrl-C (the crawl
+stops it when it goes idle or closes) and exits when its stdin closes, which also happens
+when the crawl is killed (a batch being written is then finished or, killed too, rolled back
+by SQLite). If a worker dies, the crawl logs it once and runs the remaining calls itself. The
+worker's own side, its loop, is ``wirecrawl.worker_loop``.
 
 The page-reading worker runs at idle priority (``WIRECRAWL_READER_IDLE``, on by default;
 Linux's ``SCHED_IDLE``): it then uses a CPU only when nothing else wants it, and gives it up
