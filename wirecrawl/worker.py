@@ -30,14 +30,14 @@ Linux's ``SCHED_IDLE``): it then uses a CPU only when nothing else wants it, and
 the moment the crawl's thread, or anything else, wakes. No request waits for a story's
 reading, while every moment the crawl's thread waits for a CPU is a moment without a request
 out: in a crawl that the site does not hold back, the crawl's waits for a CPU went from
-0.08-0.15 s to 0.02-0.05 s, and the crawl from 1.20-1.22 to 1.14-1.15 times the fetch-only
-spider's time (docs/benchmarks.md, tenth pass; the writing worker at idle priority gained
-nothing, and stays at the crawl's own). On a machine kept busy by other work, the kernel gives
-an idle worker only a sliver of a CPU: a frame of calls that the worker has not answered within
-``LAG_SECONDS`` is then read in the crawl's thread, and so is every later call until the worker
-has answered all it was sent (``wirecrawl/reader/read_in_crawl`` counts them; its late answers
-are dropped, and at the end it is stopped without waiting for them).
-``-s WIRECRAWL_READER_IDLE=False`` runs it at the crawl's own priority.
+0.08-0.15 s to 0.02-0.05 s, and the crawl took about 5% less time (docs/benchmarks.md, tenth
+pass; the writing worker at idle priority gained nothing, and stays at the crawl's own). On a
+machine kept busy by other work, the kernel gives an idle worker only a sliver of a CPU: a
+frame of calls that the worker has not answered within ``LAG_SECONDS`` is then read in the
+crawl's thread, and so is every later call until the worker has answered all it was sent
+(``wirecrawl/reader/read_in_crawl`` counts them; its late answers are dropped, and at the end
+it is stopped without waiting for them). ``-s WIRECRAWL_READER_IDLE=False`` runs it at the
+crawl's own priority.
 
 A frame carries a list of calls, and its answer the list of their results. ``Worker.run``
 sends its call at once (with any gathered before it); ``Worker.run_gathered`` lets calls wait
@@ -55,8 +55,7 @@ which the crawl calls as each request goes out (or all together after ``HOLD_SEC
 crawl sends one request at a time and, with nothing else to do, its thread would wait for each
 answer of the site; a story's items then go through the pipelines in that wait, instead of
 sixteen at a time between two requests. In a crawl that the site does not hold back this took
-the crawl from 1.14-1.17 to 1.09-1.12 times the fetch-only spider's time (docs/benchmarks.md,
-tenth pass).
+about 4% off the crawl's time (docs/benchmarks.md, tenth pass).
 """
 
 from __future__ import annotations
