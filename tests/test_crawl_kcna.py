@@ -270,3 +270,21 @@ def test_a_crawl_without_the_delay_still_sends_one_request_at_a_time(tmp_path: P
     assert result.stat("wirecrawl/store/new") == len(site.stories)
     assert requests > len(site.stories)
     assert peak == 1
+
+
+def test_stories_read_before_a_crawls_last_page_fails_are_all_stored(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # The last page of this crawl fails (500, retried after the others, then 404): the
+    # stories read before it are stored all the same.
+    stories = small_site.stories[:4]
+    failing = stories[-1]
+    site_server.add_fault(f"/en/article/detail/{failing.id}", "500", "404")
+    urls = ",".join(f"http://www.kcna.kp/en/article/detail/{s.id}" for s in stories)
+    result = run_crawl(site_server.proxy_url, tmp_path / "a.db", "-a", f"urls={urls}")
+    assert result.returncode == 0, result.log
+    requested = [r.path for r in site_server.requests if r.path.startswith("/en/")]
+    assert requested[-1] == f"/en/article/detail/{failing.id}"
+    assert set(articles(result)) == {s.id for s in stories[:-1]}
+    assert result.stat("wirecrawl/article/parsed") == 3
+    assert result.stat("wirecrawl/article/not_found") == 1
