@@ -463,9 +463,10 @@ class KcnaSpider(WireSpider):
             dont_filter=True,
         )
 
-    async def parse_article(self, response: Response, published: dt.date | None) -> list[Any]:
-        """A story page: its story (carrying the page), or a counted, logged skip."""
-        return await self.story_items(response, published)
+    def parse_article(self, response: Response, published: dt.date | None) -> AsyncIterator[Any]:
+        """A story page: its story (carrying the page), or a counted, logged skip (the items
+        of ``story_items``, an async generator)."""
+        return self.story_items(response, published)
 
     def parse_old_listing(self, response: Response, kind: str) -> Iterator[Any]:
         """A listing of the old layout (a category page or the homepage), given with

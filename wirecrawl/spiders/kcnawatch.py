@@ -51,9 +51,10 @@ class KcnawatchSpider(WireSpider):
             self.count("article/requested/asked")
             yield Request(url, callback=self.parse_article, errback=self.article_failed)
 
-    async def parse_article(self, response: Response) -> list[Any]:
-        """An aggregator page: its story, then its teasers as one listing page."""
-        return await self.story_items(response, None)
+    def parse_article(self, response: Response) -> AsyncIterator[Any]:
+        """An aggregator page: its story, then its teasers as one listing page (the items of
+        ``story_items``, an async generator)."""
+        return self.story_items(response, None)
 
     def article_failed(self, failure: Failure) -> None:
         """A page that failed (404, time-out ...): counted and logged."""
