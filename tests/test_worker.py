@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import fcntl
 import io
 import json
 import os
@@ -418,6 +419,46 @@ def test_answers_to_gathered_calls_are_handed_out_one_at_a_time_or_after_a_while
 
     asyncio.run(released_one_at_a_time())
     asyncio.run(released_together_when_none_is_asked_for())
+
+
+def test_a_frame_of_story_pages_goes_to_the_worker_in_one_write() -> None:
+    # Sixteen pages of 10-20 KB: several times what a pipe holds by default (64 KiB), where the
+    # rest of the frame would wait in the event loop for the worker to read, 64 KiB at a time.
+    page = FIXTURE.read_bytes()
+    url = "http://www.kcna.kp/en/article/detail/" + "0" * 32
+    fetched_at = dt.datetime(2026, 7, 20, 8, 0, tzinfo=dt.UTC)
+    args = (url, 200, page, "utf-8", dt.date(2026, 7, 19), fetched_at)
+    with open("/proc/sys/fs/pipe-max-size", encoding="ascii") as limit:
+        widest = min(worker_module.PIPE_BYTES, int(limit.read()))
+
+    async def one_frame() -> None:
+        async with page_reader() as reader:
+            assert await reader.run(canonical_url, "HTTP://KCNA.KP/en") == "http://www.kcna.kp/en"
+            assert reader._process is not None
+            for pipe in (reader._process.stdin, reader._process.stdout):
+                assert pipe is not None
+                assert fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ) == widest
+            # Sixteen pages of their own (one page sixteen times would be pickled once).
+            bodies = [
+                page.replace(b"</body>", b"<!--" + b"%d" % n * 10_000 + b"--></body>")
+                for n in range(worker_module.GATHER_CALLS)
+            ]
+            calls = [
+                asyncio.ensure_future(
+                    reader.run_gathered(read_fetched_story, url, 200, body, *args[3:])
+                )
+                for body in bodies
+            ]
+            await asyncio.sleep(0)  # each call is gathered; the last sends the frame
+            assert reader._requests is not None
+            assert reader._requests.get_write_buffer_size() == 0
+            readings = await asyncio.wait_for(asyncio.gather(*calls), 20)
+            assert {reading.story.title for reading in readings if reading.story} == {
+                read_fetched_story(*args).story.title  # type: ignore[union-attr]
+            }
+            assert all(reading.outcome == "parsed" for reading in readings)
+
+    asyncio.run(one_frame())
 
 
 def test_a_gathered_call_that_does_not_pickle_fails_alone(

@@ -63,6 +63,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import fcntl
 import logging
 import os
 import pickle
@@ -89,6 +90,11 @@ LAG_SECONDS = 0.5
 its calls itself."""
 HOLD_SECONDS = 0.005
 """How long answers to gathered calls are held when ``Worker.release_answer`` is not called."""
+PIPE_BYTES = 1 << 20
+"""What each of a worker's pipes holds, where Linux lets a pipe be widened (``F_SETPIPE_SZ``; 64
+KiB by default, 1 MiB the most an unprivileged process may ask for): a frame of story pages
+(about 125 KB) or a batch of rows (several MB) then goes in one write or a few, instead of one
+per 64 KiB, each a turn of the crawl's event loop with two system calls to watch the pipe."""
 _Calls = list[tuple[tuple[Callable[..., Any], Any, Any], asyncio.Future[Any]]]
 """Calls (function, args, kwargs) for the worker, each with the future of its answer."""
 # Where ``python -m wirecrawl.worker_loop`` finds the package, installed or not.
@@ -262,6 +268,8 @@ class Worker:
             stdout=subprocess.PIPE,
             env=env,
         )
+        _widen(self._process.stdin)
+        _widen(self._process.stdout)
 
     async def _connect(self) -> None:
         """Attach the worker's pipes to the event loop (once, at the first call)."""
@@ -458,6 +466,15 @@ class Worker:
         process.kill()
         process.wait()
         return None
+
+
+def _widen(pipe: Any) -> None:
+    """Make ``pipe`` hold ``PIPE_BYTES`` where the system lets it; else it stays as it is."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if pipe is None or setsize is None:
+        return
+    with contextlib.suppress(OSError):  # over the system's limit for pipes: left as it is
+        fcntl.fcntl(pipe.fileno(), setsize, PIPE_BYTES)
 
 
 def record_usage(stats: Any, prefix: str, usage: WorkerUsage | None) -> None:
