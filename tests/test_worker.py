@@ -426,8 +426,8 @@ def test_a_frame_of_story_pages_goes_to_the_worker_in_one_write() -> None:
     # rest of the frame would wait in the event loop for the worker to read, 64 KiB at a time.
     page = FIXTURE.read_bytes()
     url = "http://www.kcna.kp/en/article/detail/" + "0" * 32
-    fetched_at = dt.datetime(2026, 7, 20, 8, 0, tzinfo=dt.UTC)
-    args = (url, 200, page, "utf-8", dt.date(2026, 7, 19), fetched_at)
+    # The encoding, the listing's date and the time fetched, after the URL, status and body.
+    rest = ("utf-8", dt.date(2026, 7, 19), dt.datetime(2026, 7, 20, 8, 0, tzinfo=dt.UTC))
 
     async def one_frame() -> None:
         async with page_reader() as reader:
@@ -444,7 +444,7 @@ def test_a_frame_of_story_pages_goes_to_the_worker_in_one_write() -> None:
             ]
             calls = [
                 asyncio.ensure_future(
-                    reader.run_gathered(read_fetched_story, url, 200, body, *args[3:])
+                    reader.run_gathered(read_fetched_story, url, 200, body, *rest)
                 )
                 for body in bodies
             ]
@@ -453,7 +453,7 @@ def test_a_frame_of_story_pages_goes_to_the_worker_in_one_write() -> None:
             assert reader._requests.get_write_buffer_size() == 0
             readings = await asyncio.wait_for(asyncio.gather(*calls), 20)
             assert {reading.story.title for reading in readings if reading.story} == {
-                read_fetched_story(*args).story.title  # type: ignore[union-attr]
+                read_fetched_story(url, 200, page, *rest).story.title  # type: ignore[union-attr]
             }
             assert all(reading.outcome == "parsed" for reading in readings)
 

@@ -73,7 +73,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from wirecrawl.worker_loop import HEADER, IDLE_FLAG, pickled
 from wirecrawl.worker_loop import answer as answer_here
@@ -91,10 +91,11 @@ its calls itself."""
 HOLD_SECONDS = 0.005
 """How long answers to gathered calls are held when ``Worker.release_answer`` is not called."""
 PIPE_BYTES = 1 << 20
-"""What each of a worker's pipes holds, where Linux lets a pipe be widened (``F_SETPIPE_SZ``; 64
-KiB by default, 1 MiB the most an unprivileged process may ask for): a frame of story pages
-(about 125 KB) or a batch of rows (several MB) then goes in one write or a few, instead of one
-per 64 KiB, each a turn of the crawl's event loop with two system calls to watch the pipe."""
+"""What each of a worker's pipes holds, where Linux lets a pipe be widened (``F_SETPIPE_SZ``;
+64 KiB by default, and 1 MiB Linux's default limit for an unprivileged process): a frame of
+story pages (about 125 KB) or a batch of rows (several MB) then goes in one write or a few,
+instead of one per 64 KiB, each a turn of the crawl's event loop with two system calls to
+watch the pipe."""
 _Calls = list[tuple[tuple[Callable[..., Any], Any, Any], asyncio.Future[Any]]]
 """Calls (function, args, kwargs) for the worker, each with the future of its answer."""
 # Where ``python -m wirecrawl.worker_loop`` finds the package, installed or not.
@@ -468,7 +469,7 @@ class Worker:
         return None
 
 
-def _widen(pipe: Any) -> None:
+def _widen(pipe: IO[bytes] | None) -> None:
     """Make ``pipe`` hold ``PIPE_BYTES`` where the system lets it; else it stays as it is."""
     setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
     if pipe is None or setsize is None:
