@@ -60,6 +60,11 @@ def teaser(url: str, text: str = "a teaser", published: D | None = None) -> Teas
             "kcnawatch.org/newstream/1764550800-568100000",
             id="http-and-host-case",
         ),
+        pytest.param(
+            "https://www.kcnawatch.org/newstream/1764550800-568100000/rason/",
+            "kcnawatch.org/newstream/1764550800-568100000",
+            id="aggregator-www-is-the-same-story",
+        ),
         pytest.param("https://example.org/story/1/", "example.org/story/1", id="trailing-slash"),
         pytest.param("https://example.org:443/story/1", "example.org/story/1", id="default-port"),
         pytest.param(
@@ -158,6 +163,11 @@ def test_teaser_from_link(base: str, href: str, text: str, expected: Teaser) -> 
             [teaser(f"{AGG}/slug-one/"), teaser(f"{AGG}/slug-two/")],
             [0],
             id="same-story-other-slug",
+        ),
+        pytest.param(
+            [teaser(f"{AGG}/s/", RASON), teaser(AGG.replace("//", "//www.") + "/s/", RASON)],
+            [0],
+            id="aggregator-with-and-without-www",
         ),
         pytest.param(
             [teaser("https://example.org/a/"), teaser("http://example.org/a")],

@@ -58,8 +58,10 @@ def teaser_key(url: str) -> str:
 
     ``host/path`` without scheme, fragment and trailing slash (http and https are one story), and
     with the hex id of kcna.kp story URLs lower-cased and their query dropped. An aggregator's
-    ``/newstream/<unix time>-<id>/<slug>/`` keeps only ``/newstream/<unix time>-<id>``: the slug
-    is decoration. Raises ValueError for a URL without scheme and host (resolve links first).
+    ``/newstream/<unix time>-<id>/<slug>/`` keeps only ``/newstream/<unix time>-<id>``, on its
+    host without ``www.``: the slug is decoration, and ``www.kcnawatch.org`` and
+    ``kcnawatch.org`` are one site (``aggregator_story_key`` gives both one key). Raises
+    ValueError for a URL without scheme and host (resolve links first).
     """
     if is_site_story_url(url):
         # The site's own link, as its listings print it: host and path as they stand.
@@ -70,10 +72,11 @@ def teaser_key(url: str) -> str:
     query = parts.query
     if kcna_story_key(canonical) is not None:
         query = ""
+    host = parts.netloc
     newstream = _NEWSTREAM_PATH.fullmatch(parts.path)
     if newstream is not None:
-        path, query = newstream["story"], ""
-    return f"{parts.netloc}{path}" + (f"?{query}" if query else "")
+        host, path, query = host.removeprefix("www."), newstream["story"], ""
+    return f"{host}{path}" + (f"?{query}" if query else "")
 
 
 def aggregator_story_key(url: str) -> str:
