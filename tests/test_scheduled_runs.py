@@ -17,9 +17,10 @@ from pathlib import Path
 
 from tests.conftest import ROOT, CrawlResult, run_crawl
 from wirecrawl.lock import ArchiveLock
+from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site, Story
 from wirecrawl.testsite.server import SiteServer
-from wirecrawl.testsite.snapshot import write_snapshot
+from wirecrawl.testsite.snapshot import article_path, write_snapshot
 
 CATEGORIES = 10  # the spider crawls all ten categories of the real site by default
 
@@ -324,3 +325,57 @@ def test_a_story_older_than_the_listings_reach_is_not_marked_gone(
         {"gone_at": None}
     ]
     assert table(db, "SELECT count(*) AS n FROM articles WHERE gone_at IS NOT NULL") == [{"n": 0}]
+
+
+def test_a_story_aged_out_on_the_last_day_read_is_not_marked_gone(tmp_path: Path) -> None:
+    # The listings drop their oldest entries as new ones come. A category read to its end
+    # whose last day read had two stories, one of which has since dropped off the end: that
+    # one's page is still on the site, and it is not taken for removed.
+    site = build_site(stories=40, categories=3, seed=11)
+    category = site.categories[0]
+    listed = site.stories_in(category.id)
+    oldest, next_oldest = listed[-1], listed[-2]
+    index = site.stories.index(oldest)
+    site.stories[index] = oldest = dataclasses.replace(oldest, published=next_oldest.published)
+    assert site.stories_in(category.id)[-1].id == oldest.id
+    root = tmp_path / "site"
+    write_snapshot(site, root, per_page=50)  # each category on one page: always read to its end
+    db = tmp_path / "archive.db"
+    with SiteServer(root) as server:
+        assert run_crawl(server.proxy_url, db).returncode == 0
+    page = article_path(root, oldest.id).read_bytes()
+    aged = Site(categories=site.categories, stories=[s for s in site.stories if s is not oldest])
+    write_snapshot(aged, root, per_page=50)
+    article_path(root, oldest.id).write_bytes(page)
+
+    with SiteServer(root) as server:
+        second = run_crawl(server.proxy_url, db)
+
+    assert second.returncode == 0, second.log
+    assert "read 1 listing page(s), to the end" in second.log
+    assert table(db, "SELECT count(*) AS n FROM articles WHERE gone_at IS NOT NULL") == [{"n": 0}]
+
+
+def test_a_story_marked_gone_and_listed_again_is_fetched_and_no_longer_gone(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # One 404 (a flaky answer, or a story pulled for an hour and put back) marks a story
+    # gone. The listing still shows it: the next run fetches it again, and a page that
+    # answers with the story clears the mark. Stories not marked gone are not fetched.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    story = small_site.stories_in(small_site.categories[0].id)[0]
+    site_server.add_fault(f"/en/article/detail/{story.id}", "404")
+    assert run_crawl(site_server.proxy_url, db, "-a", "recheck_days=1").returncode == 0
+    assert table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,))[0]["gone_at"]
+    site_server.clear_requests()
+
+    third = run_crawl(site_server.proxy_url, db)
+
+    assert third.returncode == 0, third.log
+    fetched = [r.path for r in site_server.requests if r.path.startswith("/en/article/detail/")]
+    assert fetched == [f"/en/article/detail/{story.id}"]
+    assert table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,)) == [
+        {"gone_at": None}
+    ]
+    assert table(db, "SELECT count(*) AS n FROM article_revisions") == [{"n": 0}]

@@ -105,8 +105,6 @@ class ListingCoverageItem:
     """Hex id of the category."""
     oldest: dt.date | None
     """Date of the last entry read; stories after it were all on the pages read."""
-    reached_end: bool
-    """True when the listing was read to its last page."""
     seen_at: dt.datetime
     """When the reading ended (UTC, timezone-aware)."""
 

@@ -184,6 +184,13 @@ def _category_index(db: sqlite_utils.Database) -> None:
     db["article_categories"].create_index(["category_id"])  # type: ignore[union-attr]
 
 
+@MIGRATIONS(name="0006_gone_index")
+def _gone_index(db: sqlite_utils.Database) -> None:
+    # The stories marked gone, for the start of a crawl (load_crawl_state leaves their URLs
+    # out of the stored ones): a partial index, as small as the list of removed stories.
+    db.execute("CREATE INDEX idx_articles_gone ON articles(id) WHERE gone_at IS NOT NULL")
+
+
 _last_timestamp: tuple[float, str] = (math.nan, "")
 """The second (since the epoch) last formatted by ``timestamp``, and its text."""
 
@@ -274,7 +281,8 @@ class CrawlState:
     """What a new crawl needs to know of the archive before it starts."""
 
     stored_urls: set[str] = field(default_factory=set)
-    """Every URL a stored story was seen at."""
+    """Every URL a stored story was seen at, but a story marked gone: listed again, it is
+    fetched again, and stored again (no longer gone) if its page answers with it."""
     unstored: list[tuple[str, dt.date | None]] = field(default_factory=list)
     """Stories listed before but never stored (failed, blocked): URL and listing date."""
     recheck: list[tuple[str, dt.date | None]] = field(default_factory=list)
@@ -302,7 +310,12 @@ def load_crawl_state(
             return state
         like = url_prefix + "%"
         state.stored_urls = {
-            row[0] for row in conn.execute("SELECT url FROM article_urls WHERE url LIKE ?", [like])
+            row[0]
+            for row in conn.execute(
+                "SELECT url FROM article_urls WHERE url LIKE ? AND article_id NOT IN "
+                "(SELECT id FROM articles WHERE gone_at IS NOT NULL)",
+                [like],
+            )
         }
         rows = conn.execute(
             "SELECT url, published FROM teasers WHERE url LIKE ? AND url NOT IN "
@@ -412,13 +425,13 @@ WHERE articles.id = :id AND articles.categories IS NOT fresh.names
 """
 
 
-# A category's stored stories, not gone, published on or after (``>=``) or after (``>``) a
-# day: the category's rows first (CROSS JOIN keeps that order), then each story's row.
-_LISTED_STORIES_SINCE = """
+# A category's stored stories, not gone, published after a day: the category's rows first
+# (CROSS JOIN keeps that order), then each story's row.
+_LISTED_STORIES_AFTER = """
 SELECT a.id, u.url FROM article_categories c CROSS JOIN articles a ON a.id = c.article_id
 LEFT JOIN article_urls u ON u.article_id = a.id
 WHERE c.category_id = ? AND a.gone_at IS NULL AND a.published IS NOT NULL
-AND a.published {after} ?
+AND a.published > ?
 """
 
 # The triggers ``enable_fts(create_triggers=True)`` made in 0001_initial.
@@ -699,22 +712,21 @@ class ArchiveWriter(ArchiveRows):
         self,
         category_id: str,
         oldest: str | None,
-        reached_end: bool,
         listed_urls: set[str],
         seen: str,
     ) -> int:
         """Mark gone the stored stories of a category that its listing no longer shows.
 
         Only the stretch of the listing that was read counts: stories published after
-        ``oldest`` (the date of the last entry read), or on that day too when the listing was
-        read to its end. Never older ones: the listings reach back only about a year, and a
-        story that aged out of them is not gone. A story listed anywhere in this crawl
-        (``listed_urls``) is not gone either.
+        ``oldest`` (the date of the last entry read). Never older ones, nor that day's, even
+        when the listing was read to its end: the listings reach back only about a year, the
+        oldest entries drop off their end as new ones come, and a story that aged out of them
+        is not gone. A story listed anywhere in this crawl (``listed_urls``) is not gone either.
         """
         self.flush()
         if oldest is None:
             return 0
-        query = _LISTED_STORIES_SINCE.format(after=">=" if reached_end else ">")
+        query = _LISTED_STORIES_AFTER
         # Each story with its URLs (one row a URL; one row with None for a story without).
         listed: dict[str, bool] = {}
         for article_id, url in self.db.conn.execute(query, [category_id, oldest]):

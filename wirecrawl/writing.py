@@ -47,9 +47,9 @@ def _checkpoint(db_path: str) -> None:
         writer.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-Coverage = tuple[str, str | None, bool, str]
+Coverage = tuple[str, str | None, str]
 """How far a category's listing was read: (category id, ISO date of the oldest entry read,
-whether it was read to its end, ISO timestamp of the reading)."""
+ISO timestamp of the reading)."""
 
 
 def finish(
@@ -61,8 +61,8 @@ def finish(
     writer = _writer(db_path)
     try:
         write_batch(db_path, batch)
-        for category_id, oldest, reached_end, seen in coverage:
-            writer.mark_vanished(category_id, oldest, reached_end, listed_urls, seen)
+        for category_id, oldest, seen in coverage:
+            writer.mark_vanished(category_id, oldest, listed_urls, seen)
         return dict(writer.outcomes)
     finally:
         del _writers[db_path]

@@ -93,8 +93,7 @@ class SQLiteStorePipeline:
             await self.written()
             batch, self._failed = self._failed + self.rows.take(), []
             coverage = [
-                (c.category_id, iso_date(c.oldest), c.reached_end, timestamp(c.seen_at))
-                for c in self._coverage
+                (c.category_id, iso_date(c.oldest), timestamp(c.seen_at)) for c in self._coverage
             ]
             outcomes = await self.worker.run(
                 writing.finish, self.db_path, batch, coverage, self._listed_urls

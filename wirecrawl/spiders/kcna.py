@@ -405,7 +405,6 @@ class KcnaSpider(WireSpider):
         yield ListingCoverageItem(
             category_id=category_id,
             oldest=self._oldest.get(category_id),
-            reached_end=reached_end,
             seen_at=utcnow(),
         )
         if reached_end or clean:
