@@ -379,3 +379,30 @@ def test_a_story_marked_gone_and_listed_again_is_fetched_and_no_longer_gone(
         {"gone_at": None}
     ]
     assert table(db, "SELECT count(*) AS n FROM article_revisions") == [{"n": 0}]
+
+
+def test_a_recheck_answered_with_undecodable_bytes_keeps_the_stored_story(tmp_path: Path) -> None:
+    # A page labelled UTF-8 with one Windows-1252 quote in it (as a transcoding proxy leaves
+    # it): read with U+FFFD in place of the quote. The good stored headline must stay, and the
+    # damage is not an edit of the agency's.
+    title = "Korea\u2019s Farmers Send Letter to Workers"
+    site = build_site(stories=40, categories=3, seed=11)
+    site.stories[5] = target = dataclasses.replace(site.stories[5], title_html=title)
+    root = tmp_path / "site"
+    db = tmp_path / "archive.db"
+    with republish(site, root) as server:
+        assert run_crawl(server.proxy_url, db).returncode == 0
+    before = table(db, "SELECT * FROM articles WHERE id = ?", (target.id,))
+    assert before[0]["title"] == title
+    page = article_path(root, target.id)
+    page.write_bytes(page.read_bytes().replace("\u2019".encode(), "\u2019".encode("cp1252")))
+
+    with SiteServer(root) as server:
+        second = run_crawl(server.proxy_url, db, "-a", "recheck_days=1")
+
+    assert second.returncode == 0, second.log
+    assert table(db, "SELECT * FROM articles WHERE id = ?", (target.id,)) == before
+    assert table(db, "SELECT count(*) AS n FROM article_revisions") == [{"n": 0}]
+    assert second.stat("wirecrawl/article/undecodable") == 1
+    assert second.stat("wirecrawl/store/garbled_kept") == 1
+    assert f"(shown as U+FFFD) in http://www.kcna.kp/en/article/detail/{target.id}" in second.log

@@ -110,6 +110,58 @@ def test_spacing_changes_are_not_revisions_and_dates_are_never_nulled(tmp_path: 
     assert rows(db, "SELECT count(*) FROM article_revisions") == [(0,)]
 
 
+@pytest.mark.parametrize(
+    ("second", "kept"),
+    [
+        pytest.param(
+            {"title": "Kim Jong Un Inspects \"Farm\""}, "title", id="title-punctuation"
+        ),
+        pytest.param({"title": "KIM JONG UN INSPECTS FARM"}, "title", id="title-case"),
+        pytest.param(
+            {"dateline": "Wonsan, July 18 (KCNA) --", "dateline_place": "Wonsan",
+             "dateline_date": "2026-07-18"},
+            "dateline",
+            id="dateline",
+        ),
+    ],
+)  # fmt: skip
+def test_a_correction_the_identity_rule_folds_away_is_still_a_revision(
+    tmp_path: Path, second: dict[str, Any], kept: str
+) -> None:
+    # The identity rule ignores case and punctuation to find one story under two URLs; an
+    # edit of them, or of the dateline, is still the agency's edit, and the earlier text kept.
+    db = tmp_path / "a.db"
+    url = NEW + "aa" * 16
+    first = story(url, "aa" * 16)
+    write(db, first)
+    writer = write(db, story(url, "aa" * 16, seen="2026-07-20T08:00:00+00:00", **second))
+    assert writer.outcomes == {"changed": 1}
+    assert rows(db, f"SELECT {kept} FROM article_revisions") == [(first[kept],)]
+    assert rows(db, f"SELECT {kept}, content_since FROM articles") == [
+        (second[kept], "2026-07-20T08:00:00+00:00")
+    ]
+
+
+def test_a_reading_with_undecodable_bytes_never_replaces_a_stored_story(tmp_path: Path) -> None:
+    # A page whose bytes its charset cannot read gives U+FFFD in place of a character: the
+    # stored text stays, no revision is recorded; a story first seen so is stored as read.
+    db = tmp_path / "a.db"
+    url = NEW + "aa" * 16
+    write(db, story(url, "aa" * 16, title="Korea\u2019s Farmers Send Letter"))
+    writer = write(
+        db,
+        story(url, "aa" * 16, title="Korea\ufffds Farmers Send Letter",
+              seen="2026-07-20T08:00:00+00:00"),
+        story(NEW + "bb" * 16, "bb" * 16, title="A New \ufffd Story", body="Another text."),
+    )  # fmt: skip
+    assert writer.outcomes == {"garbled_kept": 1, "new": 1}
+    assert rows(db, "SELECT title, last_seen FROM articles ORDER BY id") == [
+        ("Korea\u2019s Farmers Send Letter", "2026-07-19T08:00:00+00:00"),
+        ("A New \ufffd Story", "2026-07-19T08:00:00+00:00"),
+    ]
+    assert rows(db, "SELECT count(*) FROM article_revisions") == [(0,)]
+
+
 def test_migrations_are_recorded_and_idempotent(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     open_archive(db).close()

@@ -377,7 +377,7 @@ UPDATE articles SET
     dateline = :dateline, dateline_place = :dateline_place,
     dateline_date = coalesce(:dateline_date, dateline_date),
     agency = :agency, body = :body, title_key = :title_key,
-    content_since = CASE WHEN content_hash = :content_hash THEN content_since ELSE :seen END,
+    content_since = CASE WHEN :changed THEN :seen ELSE content_since END,
     content_hash = :content_hash, last_seen = :seen, gone_at = NULL
 WHERE id = :id
 """
@@ -691,12 +691,28 @@ class ArchiveWriter(ArchiveRows):
             self.outcomes["new"] += 1
             article_id, how = row["id"], "new"
         else:
-            rowid, title, body, url = conn.execute(
-                "SELECT rowid, title, body, url FROM articles WHERE id = ?", [article_id]
+            rowid, title, body, dateline, url = conn.execute(
+                "SELECT rowid, title, body, dateline, url FROM articles WHERE id = ?", [article_id]
             ).fetchone()
-            values = {**row, "id": article_id, "url": _preferred_url(url, row["url"])}
-            # Compare with the stored text itself, not a stored hash that might lag behind it.
-            if content_hash(title, body) != row["content_hash"]:
+            if _undecodable(row["title"], row["body"]) > _undecodable(title, body):
+                # Bytes the page's charset could not read (U+FFFD) that the stored text has not:
+                # a damaged answer, never an edit. The stored story stays as it is.
+                self.outcomes["garbled_kept"] += 1
+                conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
+                return article_id, how
+            # An edit is any change of the words as stored, their case and punctuation included
+            # (the identity rule's folded keys would miss those), and of the dateline; not of
+            # the spacing or of where the paragraphs break.
+            changed = _words(title, body, dateline) != _words(
+                row["title"], row["body"], row["dateline"]
+            )
+            values = {
+                **row,
+                "id": article_id,
+                "url": _preferred_url(url, row["url"]),
+                "changed": changed,
+            }
+            if changed:
                 if self.record_revisions:
                     conn.execute(_SAVE_REVISION, values)
                 self.outcomes["changed"] += 1
@@ -740,6 +756,17 @@ class ArchiveWriter(ArchiveRows):
                     "UPDATE articles SET gone_at = ? WHERE id = ?", [(seen, key) for key in gone]
                 )
         return len(gone)
+
+
+def _words(*texts: str | None) -> tuple[list[str], ...]:
+    """``texts`` as their words, split at any whitespace: what an edit must change."""
+    return tuple((text or "").split() for text in texts)
+
+
+def _undecodable(*texts: str | None) -> int:
+    """How many characters of ``texts`` stand for bytes their page's charset could not read
+    (U+FFFD, the replacement character)."""
+    return sum(text.count("\ufffd") for text in texts if text)
 
 
 def _preferred_url(stored: str, seen: str) -> str:

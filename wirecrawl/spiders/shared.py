@@ -150,6 +150,15 @@ class WireSpider(scrapy.Spider):
             self.logger.error("Not an article page (no headline or body): %s", url)
         else:
             self.count("article/parsed")
+            story = reading.story
+            if "\ufffd" in story.title or any("\ufffd" in p for p in story.paragraphs):
+                self.count("article/undecodable")
+                self.logger.warning(
+                    "Bytes that %s cannot read (shown as U+FFFD) in %s: stored only if the "
+                    "archive has no better text of the story",
+                    response.encoding,
+                    url,
+                )
         return reading
 
     def more_to_fetch(self) -> bool:
