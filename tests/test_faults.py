@@ -89,6 +89,11 @@ FAULTS = [
         r"Truncated page \(\d+ bytes, no </html>\): {url}; fetching it again",
     ),
     Fault(
+        "truncated-text",
+        "wirecrawl/download/truncated",
+        r"Truncated page \(\d+ bytes, no </html>\): {url}; fetching it again",
+    ),
+    Fault(
         "truncated-gzip",
         "wirecrawl/download/truncated",
         r"Truncated page \(\d+ bytes, no </html>\): {url}; fetching it again",

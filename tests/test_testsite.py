@@ -320,9 +320,15 @@ def test_faults_are_read_from_faults_json(tmp_path: Path, monkeypatch: pytest.Mo
     assert statuses == [503, 200, 500, 200]
 
 
-def test_truncated_fault_cuts_the_body_without_saying_so(server: SiteServer, site: Site) -> None:
+@pytest.mark.parametrize(
+    ("fault", "content_type"),
+    [("truncated", "text/html;charset=UTF-8"), ("truncated-text", "text/plain; charset=utf-8")],
+)
+def test_truncated_fault_cuts_the_body_without_saying_so(
+    server: SiteServer, site: Site, fault: str, content_type: str
+) -> None:
     path = f"/en/article/detail/{site.stories[0].id}"
-    server.add_fault(path, "truncated")
+    server.add_fault(path, fault)
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     try:
         connection.request("GET", f"http://www.kcna.kp{path}")
@@ -332,6 +338,7 @@ def test_truncated_fault_cuts_the_body_without_saying_so(server: SiteServer, sit
         connection.close()
 
     assert answer.status == 200
+    assert answer.getheader("Content-Type") == content_type
     assert answer.getheader("Content-Length") is None
     assert b"</html>" not in body
     assert body.startswith(b"<!DOCTYPE html>")

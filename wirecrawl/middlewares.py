@@ -37,7 +37,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
-from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.http import Request, Response, TextResponse
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.httpobj import urlparse_cached
@@ -181,15 +181,17 @@ class HtmlOnlyMiddleware(_StatsMiddleware):
 
 
 class CompletePageMiddleware(_StatsMiddleware):
-    """Fetches again an HTML page that ends before ``</html>``: it was cut in transit.
+    """Fetches again a page that ends before ``</html>``: it was cut in transit.
 
     Scrapy takes a body without Content-Length that ends when the connection closes, or a
-    gzip stream cut short, as complete. After ``RETRY_TIMES`` tries the request fails.
+    gzip stream cut short, as complete. Every text answer to a page request is checked, not
+    only one labelled HTML: a page served as ``text/plain`` is still read as a page. After
+    ``RETRY_TIMES`` tries the request fails.
     """
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if (
-            not isinstance(response, HtmlResponse)
+            not isinstance(response, TextResponse)
             or not 200 <= response.status < 300
             or not is_page(request)
             or html_is_complete(response.body)

@@ -66,8 +66,8 @@ SERVED_HOSTS = frozenset({"www.kcna.kp", "kcna.kp"})
 BEHAVIOURS = frozenset(
     {
         "ok", "500", "503", "404", "429", "blocked", "empty", "drop-session",
-        "truncated", "truncated-gzip", "short", "reset", "hang-headers", "hang-body",
-        "redirect-loop", "redirect-offsite", "wrong-type", "octet-stream",
+        "truncated", "truncated-gzip", "truncated-text", "short", "reset", "hang-headers",
+        "hang-body", "redirect-loop", "redirect-offsite", "wrong-type", "octet-stream",
         "wrong-charset", "no-charset", "huge", "gzip-bomb", "no-title", "no-paragraphs",
     }
 )  # fmt: skip
@@ -80,6 +80,7 @@ BEHAVIOURS = frozenset(
 - `empty`: 200 with an empty listing (on a listing path) or an empty page, even for a good session;
 - `drop-session`: forget the request's session first, so a listing POST gets the empty listing;
 - `truncated`: 200 with half the body, no Content-Length, and the connection closed;
+- `truncated-text`: `truncated`, the page labelled `text/plain; charset=utf-8`;
 - `truncated-gzip`: the body gzipped (`Content-Encoding: gzip`), no Content-Length, the gzip
   stream cut in half and the connection closed;
 - `short`: a Content-Length for the whole body, half of it sent, the connection closed;
@@ -113,7 +114,7 @@ HANG_LIMIT = 120.0
 
 # Faults that change how the answer goes over the wire rather than what it says.
 _WIRE_FAULTS = frozenset(
-    {"truncated", "truncated-gzip", "short", "reset", "hang-headers", "hang-body"}
+    {"truncated", "truncated-gzip", "truncated-text", "short", "reset", "hang-headers", "hang-body"}
 )
 _CONTENT_TYPES = {
     "wrong-type": "image/png",
@@ -728,11 +729,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._hang()
             return
         self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
+        if reply.wire == "truncated-text":
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+        else:
+            self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers:
             self.send_header(name, value)
         body = reply.body
-        if reply.wire in {"truncated", "truncated-gzip"}:
+        if reply.wire in {"truncated", "truncated-gzip", "truncated-text"}:
             # No Content-Length and a closed connection: the client cannot tell the page is cut.
             if reply.wire == "truncated-gzip":
                 body = gzip.compress(body)
