@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import run_crawl
 from wirecrawl.commands.crawl import EXIT_BAD_INPUT
+from wirecrawl.spiders.kcna import KcnaSpider
+from wirecrawl.spiders.kcnawatch import KcnawatchSpider
 from wirecrawl.storage import open_archive
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.server import SiteServer
@@ -67,6 +69,11 @@ class BadInput:
 
 CASES = [
     BadInput("unknown-category", ("-a", "categories=Nope"), "unknown categories ['Nope']"),
+    BadInput(
+        "misspelt-argument-name",
+        ("-a", "category=World"),
+        "unknown -a argument(s) category; this spider takes categories, recheck_days, urls",
+    ),
     BadInput("recheck-days-not-a-number", ("-a", "recheck_days=x"), "recheck_days="),
     BadInput("recheck-days-negative", ("-a", "recheck_days=-3"), "recheck_days="),
     BadInput("urls-not-a-url", ("-a", "urls=notaurl"), "notaurl"),
@@ -119,3 +126,10 @@ def test_bad_input_is_refused_before_any_request_and_changes_nothing(
     # The database's bytes are untouched; at most the lock file beside it was made.
     lock = f"{case.db_name}.lock"
     assert {name: digest for name, digest in after.items() if name != lock} == before
+
+
+def test_each_spider_names_the_arguments_it_does_not_take_and_lets_schedulers_add_theirs() -> None:
+    with pytest.raises(ValueError, match=r"unknown -a argument\(s\) urls; this spider takes url$"):
+        KcnawatchSpider.check_arguments(urls="https://kcnawatch.org/newstream/1-2/")
+    # scrapyd adds _job to every run's arguments.
+    KcnaSpider.check_arguments(_job="6487ec79947edab326d6db28a2d86511")

@@ -35,7 +35,7 @@ from wirecrawl.items import (
 from wirecrawl.normalise.urls import SITE, canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
-from wirecrawl.spiders.shared import WireSpider, describe, utcnow
+from wirecrawl.spiders.shared import WireSpider, describe, refuse_unknown, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
 
 # Category ids of the current layout. The spider also follows categories it finds in the
@@ -168,7 +168,8 @@ class KcnaSpider(WireSpider):
         recheck_days: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Raise ValueError for bad ``-a`` values, before the crawl makes any request."""
+        """Raise ValueError for bad ``-a`` names or values, before the crawl makes any request."""
+        refuse_unknown(kwargs, ("categories", "urls", "recheck_days"))
         select_categories(categories, CATEGORIES)
         if urls is not None:
             split_urls(urls)

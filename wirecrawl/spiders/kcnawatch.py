@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 from wirecrawl.extract import site_of
 from wirecrawl.normalise.urls import canonical_url
-from wirecrawl.spiders.shared import WireSpider, describe
+from wirecrawl.spiders.shared import WireSpider, describe, refuse_unknown
 
 
 def page_urls(argument: str | None) -> list[str]:
@@ -42,7 +42,8 @@ class KcnawatchSpider(WireSpider):
 
     @classmethod
     def check_arguments(cls, url: str | None = None, **kwargs: Any) -> None:
-        """Raise ValueError for bad ``-a`` values, before the crawl makes any request."""
+        """Raise ValueError for bad ``-a`` names or values, before the crawl makes any request."""
+        refuse_unknown(kwargs, ("url",))
         page_urls(url)
 
     async def start(self) -> AsyncIterator[Any]:

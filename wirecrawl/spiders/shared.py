@@ -30,6 +30,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def refuse_unknown(arguments: dict[str, Any], known: Iterable[str]) -> None:
+    """Raise ValueError naming the ``-a`` arguments a spider does not take: a misspelt name
+    (``-a category=World``) would otherwise be ignored, and the crawl read every category.
+    Names starting with ``_`` pass: schedulers add their own (scrapyd's ``_job``)."""
+    unknown = sorted(name for name in arguments if not name.startswith("_"))
+    if unknown:
+        raise ValueError(
+            f"unknown -a argument(s) {', '.join(unknown)}; this spider takes "
+            f"{', '.join(sorted(known))}"
+        )
+
+
 def describe(failure: Failure) -> str:
     """What went wrong, in words, even for an exception that carries no message."""
     return str(failure.value) or type(failure.value).__name__
