@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_crawl
+from tests.conftest import ROOT, run_crawl
 from wirecrawl.commands.crawl import EXIT_BAD_INPUT
 from wirecrawl.spiders.kcna import KcnaSpider
 from wirecrawl.spiders.kcnawatch import KcnawatchSpider
@@ -133,3 +135,15 @@ def test_each_spider_names_the_arguments_it_does_not_take_and_lets_schedulers_ad
         KcnawatchSpider.check_arguments(urls="https://kcnawatch.org/newstream/1-2/")
     # scrapyd adds _job to every run's arguments.
     KcnaSpider.check_arguments(_job="6487ec79947edab326d6db28a2d86511")
+
+
+def test_reparse_of_a_missing_archive_says_so_and_makes_none(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(missing)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == EXIT_BAD_INPUT
+    assert done.stderr.strip() == f"wirecrawl: no archive at {missing}"
+    assert done.stdout == ""
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,7 @@ import datetime as dt
 import sqlite3
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import TextIO
 
 import sqlite_utils
@@ -96,13 +97,20 @@ def main(argv: list[str] | None = None) -> int:
     command = commands.add_parser("reparse", help="rebuild articles from the stored pages")
     command.add_argument("--db", default="data/wirecrawl.db", help="the archive (SQLite file)")
     args = parser.parse_args(argv)
+    if not Path(args.db).is_file():
+        # Not made: an empty archive would "reparse" nothing and say it was done.
+        print(f"wirecrawl: no archive at {args.db}", file=sys.stderr)
+        return 2
     try:
         with ArchiveLock(args.db):
             counts = reparse(args.db, sys.stderr)
     except ArchiveBusyError as error:
         print(f"wirecrawl: {error}", file=sys.stderr)
         return 75
-    summary = ", ".join(f"{counts[k]} {k}" for k in ("unchanged", "changed", "new", "not_article"))
+    named = ("unchanged", "changed", "new", "not_article")
+    # Then any other outcome that happened (merged, garbled_kept).
+    others = sorted(key for key in counts if key not in named and counts[key])
+    summary = ", ".join(f"{counts[k]} {k}" for k in (*named, *others))
     print(f"reparse done: {summary}")
     return 0
 
