@@ -28,12 +28,13 @@ class Page:
         return parse_html(self.html)
 
     def is_blocked(self) -> bool:
-        """True for a network filter page ("Web Page Blocked") answered in place of the site."""
+        """True for a network filter page ("Web Page Blocked") answered in place of the site:
+        the words in its title or its text, however the markup, line breaks or no-break
+        spaces split them."""
         if "Blocked" not in self.html:
             return False  # the common case, without walking the page's text
-        return any(
-            BLOCKED_MARKER in text for text in self.selector.xpath("//body//text()").getall()
-        )
+        texts = self.selector.xpath("//title//text() | //body//text()").getall()
+        return BLOCKED_MARKER in clean_text("".join(texts))
 
 
 class StoryPage(Page):
@@ -95,9 +96,39 @@ def text_of(node: Selector) -> str:
 
 
 def element_text(element: Any) -> str:
-    """``text_of`` for an lxml element of the page's tree."""
-    # lxml's own text walk: the same text as XPath's text() nodes, without building selectors.
-    return clean_text("".join(element.itertext()))
+    """``text_of`` for an lxml element of the page's tree. A ``<br>`` is a space between the
+    words on either side of it; what a ``<script>`` or ``<style>`` holds is no text."""
+    if next(element.iter(*_NOT_PLAIN_TEXT), None) is None:
+        # lxml's own text walk, the common case: the same text as XPath's text() nodes,
+        # without building selectors.
+        return clean_text("".join(element.itertext()))
+    return clean_text(_text_with_breaks(element))
+
+
+_NOT_PLAIN_TEXT = ("br", "script", "style")
+_NO_TEXT = frozenset({"script", "style"})
+
+
+def _text_with_breaks(element: Any) -> str:
+    """The text inside ``element`` in document order, a space for each ``<br>``, without what
+    scripts and styles hold or comments say. A loop, not a recursion: markup may nest deep."""
+    parts = [element.text or ""]
+    stack = [(iter(element), None)]
+    while stack:
+        children, owner = stack[-1]
+        node = next(children, None)
+        if node is None:
+            stack.pop()
+            if owner is not None and owner.tail:
+                parts.append(owner.tail)
+            continue
+        tag = node.tag
+        if isinstance(tag, str) and tag not in _NO_TEXT:
+            parts.append(" " if tag == "br" else node.text or "")
+            stack.append((iter(node), node))
+        elif node.tail:  # a comment, a script or a style: only the text after it
+            parts.append(node.tail)
+    return "".join(parts)
 
 
 _TRANSLATOR = HTMLTranslator()

@@ -6,6 +6,7 @@ pages 2..N. Article: ``GET /en/article/detail/<id>``; it prints no date.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -68,26 +69,49 @@ class KcnaListingPage(Page):
     _LOOSE_BLOCKS = compiled_css("div.article")
     _LINKS = compiled_css("h5 a[href]")
     _TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+    # The same text and the entries' links, in page order: for a block of several entries.
+    _TEXT_AND_LINKS = etree.XPath(
+        ".//text()[not(ancestor::a)] | .//h5//a[@href]", smart_strings=False
+    )
 
     def entries(self) -> list[ListingEntry]:
         """Every story entry in page order, repeats included (the spider dedupes)."""
         found = []
         root = self.selector.root
         for block in self._BLOCKS(root) or self._LOOSE_BLOCKS(root):
-            for link in self._LINKS(block):
+            links = self._LINKS(block)
+            dates = self._dates(block, links)
+            for link in links:
                 url = absolute_url(self.url, link.get("href"))
                 key = kcna_story_key(url) if url else None
                 if url is None or key is None or "/article/detail/" not in url:
                     continue
-                # An entry can hold several <nobr> (a leader's name and the date): match the
-                # date by its pattern, among the entry's text outside the link.
-                dates = (parse_kcna_date(text) for text in self._TEXT_OUTSIDE_LINKS(block))
-                published = next((d for d in dates if d is not None), None)
+                published = dates.get(link)
                 found.append(
                     ListingEntry(
                         url=url, story_key=key, text=element_text(link), published=published
                     )
                 )
+        return found
+
+    def _dates(self, block: Any, links: list[Any]) -> dict[Any, dt.date]:
+        """The listing date of each entry link of ``block``. An entry can hold several
+        ``<nobr>`` (a leader's name and the date): the date is matched by its pattern, among
+        the text outside links. A block of one entry (the site's markup) takes the first date
+        in it; a block of several, each link the first date after it, before the next link."""
+        if len(links) == 1:
+            dates = (parse_kcna_date(text) for text in self._TEXT_OUTSIDE_LINKS(block))
+            first = next((day for day in dates if day is not None), None)
+            return {} if first is None else {links[0]: first}
+        found: dict[Any, dt.date] = {}
+        current = None
+        for node in self._TEXT_AND_LINKS(block):
+            if not isinstance(node, str):
+                current = node
+            elif current is not None and current not in found:
+                day = parse_kcna_date(node)
+                if day is not None:
+                    found[current] = day
         return found
 
     def pagination(self) -> Pagination | None:
