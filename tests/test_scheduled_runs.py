@@ -406,3 +406,31 @@ def test_a_recheck_answered_with_undecodable_bytes_keeps_the_stored_story(tmp_pa
     assert second.stat("wirecrawl/article/undecodable") == 1
     assert second.stat("wirecrawl/store/garbled_kept") == 1
     assert f"(shown as U+FFFD) in http://www.kcna.kp/en/article/detail/{target.id}" in second.log
+
+
+def test_a_story_marked_gone_whose_page_still_answers_404_stays_gone_without_an_alarm(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # The site lists a story whose page answers 404: each run asks for it once more, keeps it
+    # marked gone, and does not take that for a run that failed to store what it was shown.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    story = small_site.stories_in(small_site.categories[0].id)[0]
+    path = f"/en/article/detail/{story.id}"
+    site_server.add_fault(path, "404", "404", "404")
+    assert run_crawl(site_server.proxy_url, db, "-a", "recheck_days=1").returncode == 0
+    gone_at = table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,))[0]["gone_at"]
+    assert gone_at
+    site_server.clear_requests()
+
+    third = run_crawl(site_server.proxy_url, db)
+
+    assert third.returncode == 0, third.log
+    assert "ALARM" not in third.log
+    assert [r.path for r in site_server.requests if r.path.startswith("/en/article/detail/")] == [
+        path
+    ]
+    assert third.stat("wirecrawl/article/requested/gone_listed") == 1
+    assert table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,)) == [
+        {"gone_at": gone_at}
+    ]

@@ -239,6 +239,7 @@ def test_a_crawl_starts_with_the_urls_of_stories_marked_gone_left_out(tmp_path: 
     state = storage.load_crawl_state(db, "http://www.kcna.kp/")
 
     assert state.stored_urls == {kept}
+    assert state.gone_urls == {removed}
     with sqlite3.connect(db) as conn:
         plan = [row[3] for row in conn.execute(
             "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE gone_at IS NOT NULL"

@@ -281,8 +281,10 @@ class CrawlState:
     """What a new crawl needs to know of the archive before it starts."""
 
     stored_urls: set[str] = field(default_factory=set)
-    """Every URL a stored story was seen at, but a story marked gone: listed again, it is
-    fetched again, and stored again (no longer gone) if its page answers with it."""
+    """Every URL a stored story was seen at, but a story marked gone (``gone_urls``)."""
+    gone_urls: set[str] = field(default_factory=set)
+    """The URLs of stories marked gone: listed again, such a story is fetched again, and
+    stored again (no longer gone) if its page answers with it."""
     unstored: list[tuple[str, dt.date | None]] = field(default_factory=list)
     """Stories listed before but never stored (failed, blocked): URL and listing date."""
     recheck: list[tuple[str, dt.date | None]] = field(default_factory=list)
@@ -310,13 +312,17 @@ def load_crawl_state(
             return state
         like = url_prefix + "%"
         state.stored_urls = {
+            row[0] for row in conn.execute("SELECT url FROM article_urls WHERE url LIKE ?", [like])
+        }
+        state.gone_urls = {
             row[0]
             for row in conn.execute(
-                "SELECT url FROM article_urls WHERE url LIKE ? AND article_id NOT IN "
+                "SELECT url FROM article_urls WHERE url LIKE ? AND article_id IN "
                 "(SELECT id FROM articles WHERE gone_at IS NOT NULL)",
                 [like],
             )
         }
+        state.stored_urls -= state.gone_urls
         rows = conn.execute(
             "SELECT url, published FROM teasers WHERE url LIKE ? AND url NOT IN "
             "(SELECT url FROM article_urls) ORDER BY published DESC",

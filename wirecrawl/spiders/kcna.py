@@ -387,7 +387,8 @@ class KcnaSpider(WireSpider):
         later pages (a crash, a failed page), and the whole listing is read."""
         if category_id not in self.state.complete_categories:
             return False
-        return bool(listed) and all(e.url in self.state.stored_urls for e in listed)
+        stored, gone = self.state.stored_urls, self.state.gone_urls
+        return bool(listed) and all(e.url in stored or e.url in gone for e in listed)
 
     def end_of_listing(
         self, category_id: str, pages_read: int, reached_end: bool, clean: bool = False
@@ -431,9 +432,12 @@ class KcnaSpider(WireSpider):
             seen_at=utcnow(),
         )
         # A story listed in several categories, or twice on one page, is fetched once;
-        # a stored story is not fetched again.
+        # a stored story is not fetched again, unless it was marked gone (counted apart: its
+        # page may still answer 404, which is no failure of the run's).
         for entry in listed:
-            if entry.url not in self.state.stored_urls:
+            if entry.url in self.state.gone_urls:
+                yield from self.article_request(entry.url, entry.published, reason="gone_listed")
+            elif entry.url not in self.state.stored_urls:
                 yield from self.article_request(entry.url, entry.published, reason="new")
 
     def listing_failed(self, failure: Failure) -> None:
@@ -450,7 +454,7 @@ class KcnaSpider(WireSpider):
         self, url: str, published: dt.date | None, reason: str
     ) -> Iterator[Request]:
         """GET a story page once per run; ``published`` is the listing's date (the page prints
-        none). ``reason`` (new, unstored, recheck, asked) is counted in the stats."""
+        none). ``reason`` (new, unstored, recheck, asked, gone_listed) is counted in the stats."""
         if url in self._requested_stories:
             return
         self._requested_stories.add(url)
