@@ -275,6 +275,33 @@ def test_a_run_that_stores_nothing_of_what_it_was_shown_raises_an_alarm(
     )
 
 
+def test_rechecked_stories_hide_neither_alarm(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # README's cron line re-fetches recent stories (recheck_days=2). Their answers are no
+    # excuse: a new story that cannot be stored, or listings that cannot be read, still make
+    # the run exit 3.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    story = new_story(small_site)
+    small_site.stories.append(story)
+    with republish(small_site, tmp_path / "site") as server:
+        server.add_fault(f"/en/article/detail/{story.id}", *["no-paragraphs"] * 10)
+        unstored = run_crawl(server.proxy_url, db, "-a", "recheck_days=2")
+    with SiteServer(tmp_path / "site") as server:
+        for category in small_site.categories:
+            server.add_fault(f"/en/article/list/{category.id}", "404")
+        unread = run_crawl(server.proxy_url, db, "-s", "RETRY_TIMES=0", "-a", "recheck_days=2")
+
+    assert unstored.stat("wirecrawl/store/unchanged") == len(small_site.stories) - 1
+    assert unstored.returncode == 3, unstored.log
+    assert "ALARM: the listings showed 1 unstored story(ies) but none was stored" in unstored.log
+    assert unread.stat("wirecrawl/article/parsed") >= len(small_site.stories) - 1
+    assert unread.returncode == 3, unread.log
+    assert "ALARM: none of the category listings could be read (" in unread.log
+
+
 def test_reparse_takes_the_newest_page_that_reads_as_a_story(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:
@@ -434,3 +461,28 @@ def test_a_story_marked_gone_whose_page_still_answers_404_stays_gone_without_an_
     assert table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,)) == [
         {"gone_at": gone_at}
     ]
+
+
+def test_a_story_removed_before_it_was_stored_is_not_asked_for_again_nor_alarmed(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # Listed, but its page already answers 404, then gone from the listings too: later runs
+    # neither fetch it again nor take it for a failure to store what the listings showed.
+    db = tmp_path / "archive.db"
+    removed = small_site.stories[-1]
+    article_path(tmp_path / "site", removed.id).unlink()
+    first = run_crawl(site_server.proxy_url, db)
+    assert first.returncode == 0, first.log
+    assert first.stat("wirecrawl/article/not_found/new") == 1
+    site_server.stop()
+    small_site.stories.remove(removed)
+
+    with republish(small_site, tmp_path / "site") as server:
+        later = [run_crawl(server.proxy_url, db) for _ in range(2)]
+        asked = site_requests(server)
+
+    assert [run.returncode for run in later] == [0, 0], later[-1].log
+    assert not any("ALARM" in run.log for run in later)
+    assert f"GET /en/article/detail/{removed.id}" not in asked
+    assert table(db, "SELECT gone_at IS NOT NULL AS gone FROM teasers WHERE url LIKE ?",
+                 (f"%{removed.id}",)) == [{"gone": 1}]  # fmt: skip

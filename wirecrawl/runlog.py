@@ -33,17 +33,27 @@ def alarms(stats: dict[str, Any]) -> list[str]:
             "site; crawl through a proxy (http_proxy)"
         )
     requests = _stat(stats, "downloader/request_count") - _stat(stats, "robotstxt/request_count")
-    good = _stat(stats, "wirecrawl/listing/pages_read") + _stat(stats, "wirecrawl/article/parsed")
+    read = _stat(stats, "wirecrawl/listing/pages_read")
+    good = read + _stat(stats, "wirecrawl/article/parsed")
     if requests > 0 and good == 0:
         found.append(f"none of {requests} request(s) got a usable answer from the site")
+    # Stories re-fetched to catch edits (recheck_days) answer too: the listings are judged
+    # apart from them.
+    failed = sum(
+        _stat(stats, f"wirecrawl/listing/{outcome}")
+        for outcome in ("failed", "not_listing", "pages_failed")
+    )
+    if read == 0 and failed and good:
+        found.append(f"none of the category listings could be read ({failed} failed)")
+    # Of the stories the listings showed unstored, those the site still serves (a 404 is the
+    # agency's removal, no failure of the run's) must give at least one story.
     wanted = sum(
-        _stat(stats, f"wirecrawl/article/requested/{reason}") for reason in ("new", "unstored")
+        _stat(stats, f"wirecrawl/article/requested/{reason}")
+        - _stat(stats, f"wirecrawl/article/not_found/{reason}")
+        for reason in ("new", "unstored")
     )
-    stored = sum(
-        _stat(stats, f"wirecrawl/store/{outcome}")
-        for outcome in ("new", "changed", "unchanged", "merged")
-    )
-    if wanted and not stored:
+    got = sum(_stat(stats, f"wirecrawl/article/parsed/{reason}") for reason in ("new", "unstored"))
+    if wanted > 0 and not got:
         found.append(f"the listings showed {wanted} unstored story(ies) but none was stored")
     return found
 

@@ -191,6 +191,13 @@ def _gone_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_articles_gone ON articles(id) WHERE gone_at IS NOT NULL")
 
 
+@MIGRATIONS(name="0007_teaser_gone")
+def _teaser_gone(db: sqlite_utils.Database) -> None:
+    # When a listed story's page answered 404 (the agency removed it), stored or not: a story
+    # never stored is then not asked for again by later runs, unless a listing shows it again.
+    db["teasers"].add_column("gone_at", str)  # type: ignore[union-attr]
+
+
 _last_timestamp: tuple[float, str] = (math.nan, "")
 """The second (since the epoch) last formatted by ``timestamp``, and its text."""
 
@@ -286,7 +293,8 @@ class CrawlState:
     """The URLs of stories marked gone: listed again, such a story is fetched again, and
     stored again (no longer gone) if its page answers with it."""
     unstored: list[tuple[str, dt.date | None]] = field(default_factory=list)
-    """Stories listed before but never stored (failed, blocked): URL and listing date."""
+    """Stories listed before but never stored (failed, blocked): URL and listing date; not
+    those whose page answered 404 since they were last listed."""
     recheck: list[tuple[str, dt.date | None]] = field(default_factory=list)
     """Stored stories to fetch again for edits (``recheck_days``): URL and listing date."""
     complete_categories: set[str] = field(default_factory=set)
@@ -323,9 +331,11 @@ def load_crawl_state(
             )
         }
         state.stored_urls -= state.gone_urls
+        teaser_columns = {row[1] for row in conn.execute("PRAGMA table_info(teasers)")}
+        not_gone = "AND gone_at IS NULL " if "gone_at" in teaser_columns else ""
         rows = conn.execute(
             "SELECT url, published FROM teasers WHERE url LIKE ? AND url NOT IN "
-            "(SELECT url FROM article_urls) ORDER BY published DESC",
+            f"(SELECT url FROM article_urls) {not_gone}ORDER BY published DESC",
             [like],
         )
         state.unstored = [(url, _day(published)) for url, published in rows]
@@ -414,7 +424,8 @@ VALUES (:url, :story_key, :text, :published, :seen_on, :seen, :seen_on, :seen)
 ON CONFLICT(url) DO UPDATE SET
     published = coalesce(teasers.published, excluded.published),
     last_seen_on = excluded.last_seen_on,
-    last_seen_at = excluded.last_seen_at
+    last_seen_at = excluded.last_seen_at,
+    gone_at = NULL
 """
 
 _UPSERT_PAGE = """
@@ -578,7 +589,8 @@ class ArchiveRows:
         self._add("listing_state", {"category_id": category_id, "complete": complete, "at": at})
 
     def mark_gone(self, url: str, seen: str) -> None:
-        """Queue the fact that a stored story's page answered 404 (the agency removed it)."""
+        """Queue the fact that a listed story's page answered 404 (the agency removed it): a
+        stored story is marked gone, and so is its listing entry, stored or not."""
         self._add("gone", {"url": url, "seen": seen})
 
     def pending(self) -> int:
@@ -666,6 +678,10 @@ class ArchiveWriter(ArchiveRows):
                         "(SELECT article_id FROM article_urls WHERE url = :url)",
                         row,
                     ).rowcount
+                    conn.execute(
+                        "UPDATE teasers SET gone_at = :seen WHERE url = :url AND gone_at IS NULL",
+                        row,
+                    )
             conn.executemany(_REFRESH_CATEGORIES, [{"id": key} for key in sorted(touched)])
 
     def _write_article(

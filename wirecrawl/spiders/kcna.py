@@ -35,7 +35,7 @@ from wirecrawl.items import (
 from wirecrawl.normalise.urls import SITE, canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
-from wirecrawl.spiders.shared import WireSpider, describe, refuse_unknown, utcnow
+from wirecrawl.spiders.shared import REASON, WireSpider, describe, refuse_unknown, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
 
 # Category ids of the current layout. The spider also follows categories it finds in the
@@ -464,6 +464,7 @@ class KcnaSpider(WireSpider):
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"published": published},
+            meta={REASON: reason},
             dont_filter=True,
         )
 
@@ -498,6 +499,7 @@ class KcnaSpider(WireSpider):
         error = failure.value
         if isinstance(error, HttpError) and error.response.status == 404:
             self.count("article/not_found")
+            self.count(f"article/not_found/{request.meta.get(REASON, 'asked')}")
             self.logger.warning("Story page answers 404 (removed by the agency?): %s", request.url)
             yield StoryGoneItem(url=canonical_url(request.url), seen_at=utcnow())
             return

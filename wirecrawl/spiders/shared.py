@@ -25,6 +25,12 @@ request is written to the site four turns of the event loop later, and the timer
 after the write (measured: docs/benchmarks.md, sixteenth pass)."""
 
 
+REASON = "wirecrawl_reason"
+"""The key in a story request's ``meta`` of why it was asked for (``new``, ``unstored``,
+``recheck``, ``asked``, ``gone_listed``): the stats count its outcomes by it, which the run's
+alarms read (``wirecrawl.runlog``)."""
+
+
 def utcnow() -> dt.datetime:
     """Now, in UTC, timezone-aware."""
     return dt.datetime.now(dt.UTC)
@@ -162,6 +168,9 @@ class WireSpider(scrapy.Spider):
             self.logger.error("Not an article page (no headline or body): %s", url)
         else:
             self.count("article/parsed")
+            reason = response.meta.get(REASON)
+            if reason is not None:
+                self.count(f"article/parsed/{reason}")
             story = reading.story
             if "\ufffd" in story.title or any("\ufffd" in p for p in story.paragraphs):
                 self.count("article/undecodable")
