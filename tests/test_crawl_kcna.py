@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
+import sqlite3
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import CrawlResult, run_crawl
 from wirecrawl.testsite import build_site, write_snapshot
@@ -288,3 +293,116 @@ def test_stories_read_before_a_crawls_last_page_fails_are_all_stored(
     assert set(articles(result)) == {s.id for s in stories[:-1]}
     assert result.stat("wirecrawl/article/parsed") == 3
     assert result.stat("wirecrawl/article/not_found") == 1
+
+
+# --- listings that change while they are paged through ------------------------------------
+
+
+def change_while_waiting(server: SiteServer, category_id: str, page_num: int, change: Any) -> Any:
+    """Answer page ``page_num`` of the category 429 once (the crawl then waits 2 s for it) and
+    call ``change`` as soon as that answer went out: the agency at work between two pages."""
+    server.add_fault(f"/en/article/list/{category_id}", "429", page_num=page_num)
+
+    def agency() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(r.page_num == page_num and r.status == 429 for r in server.requests):
+                change()
+                return
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=agency)
+    thread.start()
+    return thread
+
+
+def test_a_story_published_while_a_listing_is_paged_leaves_none_unread(tmp_path: Path) -> None:
+    # 12 stories, 6 a page: 2 pages when page 1 is read. One story published before page 2
+    # pushes every entry down: the oldest is then on a page 3, which the crawl reads too.
+    site = build_site(stories=12, categories=1, seed=11)
+    root = tmp_path / "site"
+    write_snapshot(site, root, per_page=6)
+    category = site.categories[0].id
+    oldest = site.stories_in(category)[-1]
+    newest = max(story.published for story in site.stories)
+    published = dataclasses.replace(
+        site.stories_in(category)[0], id="f" * 32, published=newest + dt.timedelta(days=1)
+    )
+    grown = Site(categories=site.categories, stories=[*site.stories, published])
+    db = tmp_path / "archive.db"
+    with SiteServer(root) as server:
+        agency = change_while_waiting(
+            server, category, 2, lambda: write_snapshot(grown, root, per_page=6)
+        )
+        result = run_crawl(server.proxy_url, db)
+        agency.join()
+        pages = [r.page_num or 1 for r in server.requests_for(f"/en/article/list/{category}")]
+
+    assert result.returncode == 0, result.log
+    assert pages == [1, 2, 2, 3]
+    stored = {row["id"] for row in result.rows("SELECT id FROM articles")}
+    assert oldest.id in stored
+    assert len(stored) == len(site.stories)  # the new one came after page 1: the next run's
+
+
+def test_a_story_removed_while_a_listing_is_paged_makes_no_other_story_gone(
+    tmp_path: Path,
+) -> None:
+    # Between pages 3 and 4 the agency removes a story of page 1: every later entry moves up
+    # one place, and the first of page 4 moves onto page 3, already read. The crawl cannot
+    # tell which: it marks nothing gone, and leaves the category to be read in full next run.
+    site = build_site(stories=40, categories=3, seed=11)
+    root = tmp_path / "site"
+    write_snapshot(site, root, per_page=6)
+    category = site.categories[0]
+    listed = site.stories_in(category.id)
+    removed, shifted = listed[0], listed[18]
+    assert removed.categories == shifted.categories == [category.id]
+    db = tmp_path / "archive.db"
+    with SiteServer(root) as server:
+        assert run_crawl(server.proxy_url, db).returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE listing_state SET complete = 0")  # read it all again
+
+    def remove() -> None:
+        site.stories.remove(removed)
+        write_snapshot(site, root, per_page=6)
+
+    with SiteServer(root) as server:
+        agency = change_while_waiting(server, category.id, 4, remove)
+        second = run_crawl(server.proxy_url, db)
+        agency.join()
+
+    assert second.returncode == 0, second.log
+    assert second.stat("wirecrawl/listing/shifted") == 1
+    assert "an entry may have been missed; nothing is marked gone" in second.log
+    assert second.rows("SELECT id FROM articles WHERE gone_at IS NOT NULL") == []
+    assert second.rows(
+        "SELECT complete FROM listing_state WHERE category_id = ?", (category.id,)
+    ) == [{"complete": 0}]
+
+    with SiteServer(root) as server:
+        third = run_crawl(server.proxy_url, db)
+    assert third.returncode == 0, third.log
+    gone = [row["id"] for row in third.rows("SELECT id FROM articles WHERE gone_at IS NOT NULL")]
+    assert gone == [removed.id]
+
+
+def test_an_empty_category_is_read_once_and_is_complete(tmp_path: Path) -> None:
+    # Page 1 of a category with no story says so (total 0): no session renewals, no error.
+    site = build_site(stories=12, categories=2, seed=11)
+    empty = site.categories[1].id
+    for story in site.stories:
+        story.categories = [c for c in story.categories if c != empty] or [site.categories[0].id]
+    write_snapshot(site, tmp_path / "site", per_page=6)
+    db = tmp_path / "archive.db"
+    with SiteServer(tmp_path / "site") as server:
+        result = run_crawl(server.proxy_url, db)
+        asked = [r.method for r in server.requests_for(f"/en/article/list/{empty}")]
+
+    assert result.returncode == 0, result.log
+    assert asked == ["GET"]
+    assert not [line for line in result.log.splitlines() if "ERROR" in line and empty in line]
+    assert result.rows("SELECT complete FROM listing_state WHERE category_id = ?", (empty,)) == [
+        {"complete": 1}
+    ]

@@ -173,7 +173,7 @@ class ListingReading:
     entries: list[ListingEntry]
     """The story entries in page order, repeats included."""
     pagination: Pagination | None = None
-    """The page counters; None when the page carries none (not a listing), or not asked for."""
+    """The page counters; None when the page carries none (not a listing)."""
     form_action: str | None = None
     """Where later pages are POSTed; None without the form, or not asked for."""
     form_fields: dict[str, str] = field(default_factory=dict)
@@ -185,16 +185,16 @@ class ListingReading:
 def read_fetched_listing(
     url: str, body: bytes, encoding: str, *, form: bool = True, menu: bool = True
 ) -> ListingReading:
-    """A downloaded category listing page (``KcnaListingPage``) read: its entries, and when
-    asked its pagination and form (``form``, for page 1) and the site's menu (``menu``, for a
-    crawl of every category). The menu holds the most links of the page, so a page read for
-    its entries alone costs a third as much."""
+    """A downloaded category listing page (``KcnaListingPage``) read: its entries and its
+    counters, and when asked its form (``form``, for page 1) and the site's menu (``menu``,
+    for a crawl of every category). The menu holds the most links of the page, so a page read
+    for its entries alone costs a third as much."""
     page = KcnaListingPage(url, decode_body(body, encoding))
     return ListingReading(
         url=url,
         blocked=page.is_blocked(),
         entries=page.entries(),
-        pagination=page.pagination() if form else None,
+        pagination=page.pagination(),
         form_action=page.form_action() if form else None,
         form_fields=page.form_fields() if form else {},
         menu_categories=page.menu_categories() if menu else {},

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from scrapy.http import FormRequest, Request, Response, TextResponse
@@ -34,6 +34,7 @@ from wirecrawl.items import (
 )
 from wirecrawl.normalise.urls import SITE, canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
+from wirecrawl.pages.kcna_current import Pagination
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
 from wirecrawl.spiders.shared import REASON, WireSpider, describe, refuse_unknown, utcnow
 from wirecrawl.storage import CrawlState, load_crawl_state
@@ -159,6 +160,10 @@ class KcnaSpider(WireSpider):
         self._sessions: dict[str, int] = {}
         self._requested_stories: set[str] = set()
         self._oldest: dict[str, dt.date] = {}
+        # Each category's count of entries when its page 1 was first read, and the categories
+        # whose listing lost entries while it was read (see follow_changes).
+        self._totals: dict[str, int] = {}
+        self._shifted: set[str] = set()
 
     @classmethod
     def check_arguments(
@@ -289,12 +294,15 @@ class KcnaSpider(WireSpider):
                     self.logger.info("Found category %s (%s) in the site's menu", key, name)
                     yield self.listing_request(key)
         listed = page.entries
-        if not listed and pagination.page_cnt > 0:
+        if not listed and pagination.total > 0:
             # Page 1 without entries although the counters say there are some: a bad answer.
+            # (With a total of 0 the category is empty: its reading ends here, cleanly.)
             failed_page = 1 if resume_at == 2 else resume_at
             yield from self.renew_or_give_up(category_id, resume_at, renewals, failed_page)
             return
         self.count("listing/pages_read")
+        self._totals.setdefault(category_id, pagination.total)
+        self.follow_changes(category_id, pagination, 1)
         if resume_at == 2:
             # Until this reading ends cleanly, the archive may miss what the category lists.
             yield ListingStateItem(category_id=category_id, complete=False, at=utcnow())
@@ -348,6 +356,10 @@ class KcnaSpider(WireSpider):
         if page is None or not listed:
             return list(self.renew_or_give_up(category_id, page_num, renewals, page_num))
         self.count("listing/pages_read")
+        if page.pagination is not None:
+            page_cnt = self.follow_changes(category_id, page.pagination, page_num)
+            if page_cnt > form.page_cnt:
+                form = replace(form, page_cnt=page_cnt)
         outputs = list(self.entries(listed, page.url, category_id))
         if page_num >= form.page_cnt:
             outputs += self.end_of_listing(category_id, page_num, reached_end=True)
@@ -356,6 +368,30 @@ class KcnaSpider(WireSpider):
         else:
             outputs.append(self.page_request(form, category_id, page_num + 1, renewals=0))
         return outputs
+
+    def follow_changes(self, category_id: str, pagination: Pagination, page_num: int) -> int:
+        """The category's page count as ``pagination`` (read on page ``page_num``) gives it.
+
+        The agency publishes and removes stories while a listing is paged through (on the live
+        site, minutes apart). New stories push the entries down: a page repeats the last ones
+        of the page before (fetched once), and the oldest move past the page count read on
+        page 1, so paging goes on to the count each page gives. Removed stories pull the
+        entries up: an entry may move onto a page already read and be missed. Such a reading
+        marks nothing gone, and does not count as clean (``end_of_listing``): the next run
+        reads the category to its end."""
+        first = self._totals.get(category_id, pagination.total)
+        if pagination.total < first and category_id not in self._shifted:
+            self._shifted.add(category_id)
+            self.count("listing/shifted")
+            self.logger.warning(
+                "Category %s lists %d entries at page %d, %d when its page 1 was read: an entry "
+                "may have been missed; nothing is marked gone, and the next run reads it all",
+                category_id,
+                pagination.total,
+                page_num,
+                first,
+            )
+        return pagination.page_cnt
 
     def renew_or_give_up(
         self, category_id: str, resume_at: int, renewals: int, failed_page: int
@@ -404,12 +440,13 @@ class KcnaSpider(WireSpider):
             if reached_end
             else ("; the rest lists only stored stories" if clean else "; stopped by a failure"),
         )
+        shifted = category_id in self._shifted
         yield ListingCoverageItem(
             category_id=category_id,
-            oldest=self._oldest.get(category_id),
+            oldest=None if shifted else self._oldest.get(category_id),
             seen_at=utcnow(),
         )
-        if reached_end or clean:
+        if (reached_end or clean) and not shifted:
             yield ListingStateItem(category_id=category_id, complete=True, at=utcnow())
 
     def entries(
