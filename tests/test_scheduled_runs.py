@@ -486,3 +486,31 @@ def test_a_story_removed_before_it_was_stored_is_not_asked_for_again_nor_alarmed
     assert f"GET /en/article/detail/{removed.id}" not in asked
     assert table(db, "SELECT gone_at IS NOT NULL AS gone FROM teasers WHERE url LIKE ?",
                  (f"%{removed.id}",)) == [{"gone": 1}]  # fmt: skip
+
+
+def test_a_story_first_fetched_by_url_takes_its_listing_date_once_listed(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # A page fetched by hand (-a urls=) prints no date: stored undated. The next scheduled run
+    # sees it listed with its date, fetches it once more and stores the date, and the dateline's
+    # year with it; the run after asks for it no more.
+    story = next(s for s in small_site.stories if s.paragraphs_html[0].startswith("Pyongyang, "))
+    url = f"http://www.kcna.kp/en/article/detail/{story.id}"
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db, "-a", f"urls={url}").returncode == 0
+    assert table(db, "SELECT published, dateline_date FROM articles") == [
+        {"published": None, "dateline_date": None}
+    ]
+
+    dated = run_crawl(site_server.proxy_url, db)
+    site_server.clear_requests()
+    again = run_crawl(site_server.proxy_url, db)
+
+    assert dated.returncode == again.returncode == 0, dated.log
+    assert dated.stat("wirecrawl/article/requested/undated") == 1
+    row = table(db, "SELECT published, dateline_date FROM articles WHERE id = ?", (story.id,))
+    assert row[0]["published"] == story.published.isoformat()
+    assert row[0]["dateline_date"] is not None
+    assert again.stat("wirecrawl/article/requested/undated") == 0
+    assert f"GET /en/article/detail/{story.id}" not in site_requests(site_server)
+    assert table(db, "SELECT count(*) AS n FROM article_revisions") == [{"n": 0}]

@@ -240,11 +240,16 @@ def test_a_crawl_starts_with_the_urls_of_stories_marked_gone_left_out(tmp_path: 
 
     assert state.stored_urls == {kept}
     assert state.gone_urls == {removed}
+    assert state.undated_urls == set()
     with sqlite3.connect(db) as conn:
-        plan = [row[3] for row in conn.execute(
-            "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE gone_at IS NOT NULL"
-        )]  # fmt: skip
-    assert plan == ["SCAN articles USING INDEX idx_articles_gone"]
+        plans = [
+            [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN SELECT id FROM articles {where}")]
+            for where in ("WHERE gone_at IS NOT NULL", "WHERE published IS NULL")
+        ]
+    assert plans == [
+        ["SCAN articles USING INDEX idx_articles_gone"],
+        ["SEARCH articles USING INDEX idx_articles_published (published=?)"],
+    ]
 
 
 def test_the_end_of_crawl_check_writes_nothing_when_nothing_is_gone(tmp_path: Path) -> None:

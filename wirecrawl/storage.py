@@ -292,6 +292,9 @@ class CrawlState:
     gone_urls: set[str] = field(default_factory=set)
     """The URLs of stories marked gone: listed again, such a story is fetched again, and
     stored again (no longer gone) if its page answers with it."""
+    undated_urls: set[str] = field(default_factory=set)
+    """The URLs of stored stories without a publication date (first fetched by URL, not from
+    a listing): listed with a date, such a story is fetched once more to take it."""
     unstored: list[tuple[str, dt.date | None]] = field(default_factory=list)
     """Stories listed before but never stored (failed, blocked): URL and listing date; not
     those whose page answered 404 since they were last listed."""
@@ -331,6 +334,15 @@ def load_crawl_state(
             )
         }
         state.stored_urls -= state.gone_urls
+        # The stories without a date, by the index on `published`.
+        state.undated_urls = {
+            row[0]
+            for row in conn.execute(
+                "SELECT url FROM article_urls WHERE url LIKE ? AND article_id IN "
+                "(SELECT id FROM articles WHERE published IS NULL)",
+                [like],
+            )
+        } - state.gone_urls
         teaser_columns = {row[1] for row in conn.execute("PRAGMA table_info(teasers)")}
         not_gone = "AND gone_at IS NULL " if "gone_at" in teaser_columns else ""
         rows = conn.execute(

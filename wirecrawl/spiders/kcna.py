@@ -476,6 +476,9 @@ class KcnaSpider(WireSpider):
                 yield from self.article_request(entry.url, entry.published, reason="gone_listed")
             elif entry.url not in self.state.stored_urls:
                 yield from self.article_request(entry.url, entry.published, reason="new")
+            elif entry.published is not None and entry.url in self.state.undated_urls:
+                # Stored without a date (fetched by URL): stored again with the listing's.
+                yield from self.article_request(entry.url, entry.published, reason="undated")
 
     def listing_failed(self, failure: Failure) -> None:
         """A listing page that fails (404, time-out ...): log it; the other categories go on."""
@@ -491,7 +494,8 @@ class KcnaSpider(WireSpider):
         self, url: str, published: dt.date | None, reason: str
     ) -> Iterator[Request]:
         """GET a story page once per run; ``published`` is the listing's date (the page prints
-        none). ``reason`` (new, unstored, recheck, asked, gone_listed) is counted in the stats."""
+        none). ``reason`` (new, unstored, recheck, asked, gone_listed, undated) is counted in the
+        stats."""
         if url in self._requested_stories:
             return
         self._requested_stories.add(url)

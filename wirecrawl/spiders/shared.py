@@ -27,8 +27,8 @@ after the write (measured: docs/benchmarks.md, sixteenth pass)."""
 
 REASON = "wirecrawl_reason"
 """The key in a story request's ``meta`` of why it was asked for (``new``, ``unstored``,
-``recheck``, ``asked``, ``gone_listed``): the stats count its outcomes by it, which the run's
-alarms read (``wirecrawl.runlog``)."""
+``recheck``, ``asked``, ``gone_listed``, ``undated``): the stats count its outcomes by it,
+which the run's alarms read (``wirecrawl.runlog``)."""
 
 
 def utcnow() -> dt.datetime:
