@@ -330,3 +330,38 @@ def test_a_reader_during_a_crawl_sees_only_whole_stories(
     assert reader.reads > 20
     assert {0, STORIES} <= reader.counts
     check_complete(reader.db, reference.site)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_a_run_stopped_by_a_signal_keeps_what_it_stored_and_does_not_exit_0(
+    tmp_path: Path, small_site: Site, stop: signal.Signals
+) -> None:
+    # systemctl stop, a shutdown or Ctrl-C: the crawl ends cleanly, keeps what it stored, and
+    # says with exit 4 that it did not finish; the next run fetches the rest.
+    db = tmp_path / "archive.db"
+    with SiteServer(tmp_path / "site", delay=0.3) as server:
+        crawl = subprocess.Popen(
+            crawl_command(db),
+            cwd=ROOT,
+            env=crawl_env(server.proxy_url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(server.requests_for("/en/article/detail/")) < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        crawl.send_signal(stop)
+        log, _ = crawl.communicate(timeout=120)
+
+    assert crawl.returncode == 4, log
+    stopped = CrawlResult(crawl.returncode, log, db)
+    run = stopped.rows("SELECT finish_reason, stories_new FROM runs")
+    assert run == [{"finish_reason": "shutdown", "stories_new": run[0]["stories_new"]}]
+    kept = stopped.rows("SELECT count(*) AS n FROM articles")[0]["n"]
+    assert 0 < kept < len(small_site.stories)
+    with SiteServer(tmp_path / "site") as server:
+        rest = run_crawl(server.proxy_url, db)
+    assert rest.returncode == 0, rest.log
+    assert rest.rows("SELECT count(*) AS n FROM articles") == [{"n": len(small_site.stories)}]

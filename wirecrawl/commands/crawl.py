@@ -4,6 +4,7 @@ Before any request: the spider's ``-a`` arguments are checked, the archive's loc
 and the database is opened and migrated (a database from a newer wirecrawl, a corrupt or
 unwritable file stops the run). Exit codes: 0 done; 1 Scrapy could not start the crawl;
 2 bad arguments or database; 3 the crawl raised an alarm (see ``wirecrawl.runlog``);
+4 the crawl was stopped before its end (Ctrl-C, SIGTERM: Scrapy's finish reason ``shutdown``);
 75 another run holds the archive (try again later).
 """
 
@@ -21,6 +22,7 @@ from wirecrawl.storage import SchemaTooNewError, open_archive
 
 EXIT_BAD_INPUT = 2
 EXIT_ALARM = 3
+EXIT_STOPPED = 4
 EXIT_BUSY = 75
 
 
@@ -65,3 +67,7 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
         elif crawler.stats is not None and crawler.stats.get_value("wirecrawl/alarms"):
             self.exitcode = EXIT_ALARM
+        elif crawler.stats is not None and crawler.stats.get_value("finish_reason") == "shutdown":
+            # What it stored is kept, and the next run goes on from there; but it did not
+            # finish, and cron or systemd must not be told it did.
+            self.exitcode = EXIT_STOPPED
