@@ -45,16 +45,18 @@ def alarms(stats: dict[str, Any]) -> list[str]:
     )
     if read == 0 and failed and good:
         found.append(f"none of the category listings could be read ({failed} failed)")
-    # Of the stories the listings showed unstored, those the site still serves (a 404 is the
-    # agency's removal, no failure of the run's) must give at least one story.
-    wanted = sum(
-        _stat(stats, f"wirecrawl/article/requested/{reason}")
-        - _stat(stats, f"wirecrawl/article/not_found/{reason}")
-        for reason in ("new", "unstored")
-    )
-    got = sum(_stat(stats, f"wirecrawl/article/parsed/{reason}") for reason in ("new", "unstored"))
-    if wanted > 0 and not got:
-        found.append(f"the listings showed {wanted} unstored story(ies) but none was stored")
+    # The stories the listings showed unstored must give at least one story. A lone page
+    # answering 404 is the agency's removal, no failure of the run's; every one of several
+    # answering 404 is a site that changed its addresses, or a proxy's doing.
+    reasons = ("new", "unstored")
+    wanted = sum(_stat(stats, f"wirecrawl/article/requested/{reason}") for reason in reasons)
+    not_found = sum(_stat(stats, f"wirecrawl/article/not_found/{reason}") for reason in reasons)
+    got = sum(_stat(stats, f"wirecrawl/article/parsed/{reason}") for reason in reasons)
+    if wanted and not got and (wanted > not_found or not_found > 1):
+        found.append(
+            f"the listings showed {wanted} unstored story(ies) but none was stored"
+            + (f" ({not_found} answered 404)" if not_found else "")
+        )
     return found
 
 
