@@ -46,7 +46,7 @@ class Progress:
 def reparse(db_path: str, out: TextIO) -> Counter[str]:
     """Rebuild stories from stored pages; returns the outcome counts."""
     db = open_archive(db_path)
-    writer = ArchiveWriter(db, record_revisions=False)
+    writer = ArchiveWriter(db, rebuilding=True)
     counts: Counter[str] = Counter()
     total = db.execute("SELECT count(DISTINCT url) FROM pages").fetchone()[0]
     progress = Progress(total, out)
@@ -74,6 +74,10 @@ def reparse(db_path: str, out: TextIO) -> Counter[str]:
             )
             if item is not None:
                 normalise_article(item)
+                # A page that leaves no title or no body (cut down to its dateline, say) is
+                # no story, as in a crawl (the store pipeline drops it): an older one may be.
+                if not item.title or not item.body:
+                    continue
                 writer.add_article(article_row(item, seen=page["fetched_at"]))
                 break
         else:

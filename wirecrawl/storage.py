@@ -406,7 +406,8 @@ UPDATE articles SET
     dateline_date = coalesce(:dateline_date, dateline_date),
     agency = :agency, body = :body, title_key = :title_key,
     content_since = CASE WHEN :changed THEN :seen ELSE content_since END,
-    content_hash = :content_hash, last_seen = :seen, gone_at = NULL
+    content_hash = :content_hash, last_seen = :seen,
+    gone_at = CASE WHEN :clear_gone THEN NULL ELSE gone_at END
 WHERE id = :id
 """
 
@@ -634,12 +635,16 @@ class ArchiveWriter(ArchiveRows):
         self,
         db: sqlite_utils.Database,
         batch_size: int | None = BATCH_ROWS,
-        record_revisions: bool = True,
+        rebuilding: bool = False,
     ) -> None:
         super().__init__()
         self.db = db
         self.batch_size = batch_size
-        self.record_revisions = record_revisions
+        self.rebuilding = rebuilding
+        """Stories rebuilt from stored pages (``wirecrawl reparse``): what changes is ours, not
+        the agency's, so no revision is recorded, a story marked gone stays gone, and a page
+        fetched before the one a story's text came from (under another of its URLs) never
+        replaces it."""
         self.outcomes: Counter[str] = Counter()
 
     def _add(self, kind: str, row: dict[str, Any]) -> None:
@@ -715,6 +720,9 @@ class ArchiveWriter(ArchiveRows):
                 "UPDATE OR IGNORE article_categories SET article_id = ? WHERE article_id = ?",
                 [article_id, row["id"]],
             )
+            if article_id != row["id"]:
+                # What the story found has already (UPDATE OR IGNORE left it under this key).
+                conn.execute("DELETE FROM article_categories WHERE article_id = ?", [row["id"]])
         if article_id is None and by_id:
             article_id = row["id"]
         if article_id is None:
@@ -725,9 +733,16 @@ class ArchiveWriter(ArchiveRows):
             self.outcomes["new"] += 1
             article_id, how = row["id"], "new"
         else:
-            rowid, title, body, dateline, url = conn.execute(
-                "SELECT rowid, title, body, dateline, url FROM articles WHERE id = ?", [article_id]
+            rowid, title, body, dateline, url, source, last_seen = conn.execute(
+                "SELECT rowid, title, body, dateline, url, source, last_seen FROM articles "
+                "WHERE id = ?",
+                [article_id],
             ).fetchone()
+            if self.rebuilding and row["seen"] < last_seen:
+                # Its text came from a page fetched later, under another of its URLs.
+                self.outcomes["unchanged"] += 1
+                conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
+                return article_id, how
             if _undecodable(row["title"], row["body"]) > _undecodable(title, body):
                 # Bytes the page's charset could not read (U+FFFD) that the stored text has not:
                 # a damaged answer, never an edit. The stored story stays as it is.
@@ -736,18 +751,24 @@ class ArchiveWriter(ArchiveRows):
                 return article_id, how
             # An edit is any change of the words as stored, their case and punctuation included
             # (the identity rule's folded keys would miss those), and of the dateline; not of
-            # the spacing or of where the paragraphs break.
-            changed = _words(title, body, dateline) != _words(
-                row["title"], row["body"], row["dateline"]
-            )
+            # the spacing or of where the paragraphs break (nor, in a dateline, of where the
+            # spaces go: the old layout printed "Pyongyang,July 19 (KCNA)--").
+            changed = _words(title, body) != _words(row["title"], row["body"]) or _unspaced(
+                dateline
+            ) != _unspaced(row["dateline"])
+            shown_at = _preferred_url(url, row["url"])
             values = {
                 **row,
                 "id": article_id,
-                "url": _preferred_url(url, row["url"]),
+                "url": shown_at,
+                # The source of the URL the story is shown at (an aggregator's copy merged
+                # into a kcna.kp story leaves it kcna.kp's).
+                "source": row["source"] if shown_at == row["url"] else source,
                 "changed": changed,
+                "clear_gone": not self.rebuilding,
             }
             if changed:
-                if self.record_revisions:
+                if not self.rebuilding:
                     conn.execute(_SAVE_REVISION, values)
                 self.outcomes["changed"] += 1
             else:
@@ -795,6 +816,11 @@ class ArchiveWriter(ArchiveRows):
 def _words(*texts: str | None) -> tuple[list[str], ...]:
     """``texts`` as their words, split at any whitespace: what an edit must change."""
     return tuple((text or "").split() for text in texts)
+
+
+def _unspaced(text: str | None) -> str:
+    """``text`` without any whitespace."""
+    return "".join((text or "").split())
 
 
 def _undecodable(*texts: str | None) -> int:
