@@ -248,7 +248,7 @@ def test_a_crawl_starts_with_the_urls_of_stories_marked_gone_left_out(tmp_path: 
         ]
     assert plans == [
         ["SCAN articles USING INDEX idx_articles_gone"],
-        ["SEARCH articles USING INDEX idx_articles_published (published=?)"],
+        ["SEARCH articles USING COVERING INDEX idx_articles_published_id (published=?)"],
     ]
 
 

@@ -198,6 +198,17 @@ def _teaser_gone(db: sqlite_utils.Database) -> None:
     db["teasers"].add_column("gone_at", str)  # type: ignore[union-attr]
 
 
+@MIGRATIONS(name="0008_listing_order_index")
+def _listing_order_index(db: sqlite_utils.Database) -> None:
+    # Stories newest first, and the stories of one day in the order of their id: datasette
+    # sorts its first page of a table by the sort column alone and the pages after it by that
+    # column and the primary key, so stories of one day (about 40) that came in another order
+    # on the first page were shown twice or not at all across a page break. In this index
+    # SQLite reads both in the same order. It replaces the index on `published` alone.
+    db.execute("DROP INDEX IF EXISTS idx_articles_published")
+    db.execute("CREATE INDEX idx_articles_published_id ON articles(published DESC, id)")
+
+
 _last_timestamp: tuple[float, str] = (math.nan, "")
 """The second (since the epoch) last formatted by ``timestamp``, and its text."""
 
