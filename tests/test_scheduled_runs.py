@@ -47,6 +47,36 @@ def new_story(site: Site) -> Story:
     )
 
 
+def crawled_then_one_new(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> tuple[Path, Story]:
+    """The small site crawled into a new archive, its server stopped, then one story published
+    after all of it (republish the site to serve it)."""
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    story = new_story(small_site)
+    small_site.stories.append(story)
+    return db, story
+
+
+def marked_gone_by_a_404(
+    tmp_path: Path, small_site: Site, site_server: SiteServer, answers: int
+) -> tuple[Path, Story, str]:
+    """The small site crawled, then a recheck run whose page of the first category's newest
+    story answers 404 (and so do its next ``answers`` - 1 requests): that story marked gone.
+    Returns the archive, the story and its ``gone_at``; the server's request log is cleared."""
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    story = small_site.stories_in(small_site.categories[0].id)[0]
+    site_server.add_fault(f"/en/article/detail/{story.id}", *["404"] * answers)
+    assert run_crawl(site_server.proxy_url, db, "-a", "recheck_days=1").returncode == 0
+    gone_at = table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,))[0]["gone_at"]
+    assert gone_at
+    site_server.clear_requests()
+    return db, story, gone_at
+
+
 def table(db: Path, sql: str, params: tuple[object, ...] = ()) -> list[dict[str, object]]:
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
@@ -88,11 +118,7 @@ def test_rerun_with_nothing_new_makes_one_listing_request_per_category(
 def test_a_new_story_is_the_only_story_fetched(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:
-    db = tmp_path / "archive.db"
-    assert run_crawl(site_server.proxy_url, db).returncode == 0
-    site_server.stop()
-    story = new_story(small_site)
-    small_site.stories.append(story)
+    db, story = crawled_then_one_new(tmp_path, small_site, site_server)
 
     with republish(small_site, tmp_path / "site") as server:
         second = run_crawl(server.proxy_url, db)
@@ -281,11 +307,7 @@ def test_rechecked_stories_hide_neither_alarm(
     # README's cron line re-fetches recent stories (recheck_days=2). Their answers are no
     # excuse: a new story that cannot be stored, or listings that cannot be read, still make
     # the run exit 3.
-    db = tmp_path / "archive.db"
-    assert run_crawl(site_server.proxy_url, db).returncode == 0
-    site_server.stop()
-    story = new_story(small_site)
-    small_site.stories.append(story)
+    db, story = crawled_then_one_new(tmp_path, small_site, site_server)
     with republish(small_site, tmp_path / "site") as server:
         server.add_fault(f"/en/article/detail/{story.id}", *["no-paragraphs"] * 10)
         unstored = run_crawl(server.proxy_url, db, "-a", "recheck_days=2")
@@ -389,13 +411,7 @@ def test_a_story_marked_gone_and_listed_again_is_fetched_and_no_longer_gone(
     # One 404 (a flaky answer, or a story pulled for an hour and put back) marks a story
     # gone. The listing still shows it: the next run fetches it again, and a page that
     # answers with the story clears the mark. Stories not marked gone are not fetched.
-    db = tmp_path / "archive.db"
-    assert run_crawl(site_server.proxy_url, db).returncode == 0
-    story = small_site.stories_in(small_site.categories[0].id)[0]
-    site_server.add_fault(f"/en/article/detail/{story.id}", "404")
-    assert run_crawl(site_server.proxy_url, db, "-a", "recheck_days=1").returncode == 0
-    assert table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,))[0]["gone_at"]
-    site_server.clear_requests()
+    db, story, _gone_at = marked_gone_by_a_404(tmp_path, small_site, site_server, answers=1)
 
     third = run_crawl(site_server.proxy_url, db)
 
@@ -440,15 +456,8 @@ def test_a_story_marked_gone_whose_page_still_answers_404_stays_gone_without_an_
 ) -> None:
     # The site lists a story whose page answers 404: each run asks for it once more, keeps it
     # marked gone, and does not take that for a run that failed to store what it was shown.
-    db = tmp_path / "archive.db"
-    assert run_crawl(site_server.proxy_url, db).returncode == 0
-    story = small_site.stories_in(small_site.categories[0].id)[0]
+    db, story, gone_at = marked_gone_by_a_404(tmp_path, small_site, site_server, answers=3)
     path = f"/en/article/detail/{story.id}"
-    site_server.add_fault(path, "404", "404", "404")
-    assert run_crawl(site_server.proxy_url, db, "-a", "recheck_days=1").returncode == 0
-    gone_at = table(db, "SELECT gone_at FROM articles WHERE id = ?", (story.id,))[0]["gone_at"]
-    assert gone_at
-    site_server.clear_requests()
 
     third = run_crawl(site_server.proxy_url, db)
 
