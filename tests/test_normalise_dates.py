@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from wirecrawl.normalise.dates import (
     JUCHE_OFFSET,
+    PYONGYANG,
     date_from_unix_time_in_url,
     juche_to_gregorian,
     month_number,
@@ -143,9 +144,15 @@ def test_parse_day_first_date(text: str, expected: datetime.date | None) -> None
             D(2018, 6, 1),
             id="absolute-url",
         ),
-        pytest.param("/newstream/1527811199-1/s/", D(2018, 5, 31), id="utc-one-second-earlier"),
+        # 2018-05-31 23:59:59 UTC is 08:59:59 on June 1 in Pyongyang (UTC+9 since May 2018).
+        pytest.param("/newstream/1527811199-1/s/", D(2018, 6, 1), id="morning-in-pyongyang"),
+        pytest.param("/newstream/1527778799-1/s/", D(2018, 5, 31), id="midnight-in-pyongyang"),
+        # 2016-06-01 00:00 UTC: 08:30 in Pyongyang, then on UTC+8:30.
+        pytest.param("/newstream/1464739200-1/s/", D(2016, 6, 1), id="pyongyang-time-2016"),
+        pytest.param("/newstream/1464708599-1/s/", D(2016, 5, 31), id="before-midnight-2016"),
         pytest.param("/newstream/1527811200/", D(2018, 6, 1), id="bare-timestamp-segment"),
-        pytest.param("/news/4133980799-1/", D(2100, 12, 31), id="last-sane-second"),
+        pytest.param("/news/4133948399-1/", D(2100, 12, 31), id="last-sane-second"),
+        pytest.param("/news/4133948400-1/", None, id="first-second-of-2101-in-pyongyang"),
         pytest.param("/news/4133980800-1/", None, id="year-2101"),
         pytest.param("/news/9999999999-1/", None, id="year-2286"),
         pytest.param("/newstream/15278112000-1/s/", None, id="eleven-digits"),
@@ -189,13 +196,14 @@ def test_day_first_dates_round_trip(day: datetime.date, separator: str) -> None:
 
 @given(
     st.datetimes(
-        min_value=datetime.datetime(2001, 9, 9, 2),
+        min_value=datetime.datetime(2001, 9, 9, 11),  # 02:00 UTC: ten digits of seconds
         max_value=datetime.datetime(2100, 12, 31, 23, 59, 59),
-        timezones=st.just(datetime.UTC),
+        timezones=st.just(PYONGYANG),
     ),
     st.integers(min_value=0, max_value=10**9),
 )
 def test_unix_time_in_url_round_trips(moment: datetime.datetime, story_id: int) -> None:
+    # Any moment, as a date in Pyongyang.
     url = f"https://example.com/newstream/{int(moment.timestamp())}-{story_id}/slug/"
     assert date_from_unix_time_in_url(url) == moment.date()
 

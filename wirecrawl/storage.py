@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -841,10 +842,16 @@ def _undecodable(*texts: str | None) -> int:
 
 
 def _preferred_url(stored: str, seen: str) -> str:
-    """The URL a story is shown under: the current layout's wins over the old ``.kcmsf`` one."""
-    if stored.endswith(".kcmsf") and not seen.endswith(".kcmsf"):
-        return seen
-    return stored
+    """The URL a story is shown under: the agency's own in its current layout, else in its old
+    one (``.kcmsf``), else an aggregator's copy's; between two of a kind, the one stored."""
+    return seen if _url_rank(seen) < _url_rank(stored) else stored
+
+
+def _url_rank(url: str) -> int:
+    host = urlsplit(url).hostname or ""
+    if host != "kcna.kp" and not host.endswith(".kcna.kp"):
+        return 2
+    return 1 if url.endswith(".kcmsf") else 0
 
 
 def iter_page_versions(db: sqlite_utils.Database) -> Iterator[tuple[str, list[dict[str, Any]]]]:

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import zoneinfo
 from urllib.parse import urlsplit
 
 JUCHE_OFFSET = 1911
@@ -63,6 +64,18 @@ _DAY_FIRST_NUMERIC_DATE = re.compile(
 # A path segment that is a 10-digit unix time, alone or followed by `-<id>`.
 _UNIX_TIME_SEGMENT = re.compile(r"(?P<seconds>[0-9]{10})(?:-.*)?", re.DOTALL)
 _SANE_YEARS = range(1990, 2101)
+
+
+def _pyongyang() -> datetime.tzinfo:
+    """Pyongyang's time, from the system's time zone data; UTC+9 where it has none."""
+    try:
+        return zoneinfo.ZoneInfo("Asia/Pyongyang")
+    except zoneinfo.ZoneInfoNotFoundError:
+        return datetime.timezone(datetime.timedelta(hours=9), "KST")
+
+
+PYONGYANG = _pyongyang()
+"""The agency's time zone: the dates it prints are dates in Pyongyang."""
 
 
 def juche_to_gregorian(year: int) -> int:
@@ -143,11 +156,14 @@ def parse_day_first_date(text: str) -> datetime.date | None:
 
 
 def date_from_unix_time_in_url(url: str) -> datetime.date | None:
-    """Return the UTC date of the unix time that starts a path segment of `url`.
+    """Return the date in Pyongyang of the unix time that starts a path segment of `url`.
 
     The aggregator's story URLs look like `/newstream/1527811200-123456/some-slug/`: a 10-digit
     unix time in seconds, then `-` and an id. The first such segment whose date falls in 1990-2100
     wins; None when there is none (or the URL cannot be split). Query and fragment are ignored.
+    The date is the agency's, in Pyongyang: a story posted at 08:00 there is of that day, though
+    it is still the day before in UTC (Pyongyang keeps UTC+9, UTC+8:30 from August 2015 to May
+    2018; `PYONGYANG`).
     """
     try:
         path = urlsplit(url).path
@@ -157,7 +173,7 @@ def date_from_unix_time_in_url(url: str) -> datetime.date | None:
         match = _UNIX_TIME_SEGMENT.fullmatch(segment)
         if match is None:
             continue
-        moment = datetime.datetime.fromtimestamp(int(match["seconds"]), tz=datetime.UTC)
+        moment = datetime.datetime.fromtimestamp(int(match["seconds"]), tz=PYONGYANG)
         if moment.year in _SANE_YEARS:
             return moment.date()
     return None

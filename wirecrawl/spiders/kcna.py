@@ -216,7 +216,12 @@ class KcnaSpider(WireSpider):
             self.categories.setdefault(category_id, CATEGORIES.get(category_id, category_id))
             yield self.listing_request(category_id)
         elif kind in OLD_LISTINGS:
-            yield Request(url, callback=self.parse_old_listing, cb_kwargs={"kind": kind})
+            yield Request(
+                url,
+                callback=self.parse_old_listing,
+                errback=self.listing_failed,
+                cb_kwargs={"kind": kind},
+            )
 
     # --- listings -------------------------------------------------------------------------
 

@@ -1,0 +1,120 @@
+"""A kcna.kp story and an aggregator's copy of it, and pages of the old layout given by URL:
+the row a story is shown under, its date, and a failed old listing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import PageProxy, run_crawl
+from wirecrawl.extract import read_fetched_story
+from wirecrawl.normalise.article import normalise_article
+from wirecrawl.storage import ArchiveWriter, article_row, open_archive, timestamp
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = json.loads((ROOT / "fixtures/aggregator/seed-div-soup/expected.json").read_text("utf-8"))
+TEASERS = [(t["url"], t["text"], dt.date.fromisoformat(t["published"])) for t in SEED["teasers"]]
+STORY = [
+    f"{SEED['dateline']} {p}" if i == 0 else p for i, p in enumerate(SEED["body"].split("\n\n"))
+]
+STORY[-1] += " -0-"
+OLD_URL = f"http://www.kcna.kp/en/article/q/{'ab' * 16}.kcmsf"
+# Posted 2018-06-01 09:00 in Pyongyang (00:00 UTC): the seed page's own story.
+AGG_URL = "https://kcnawatch.org/newstream/1527811200-567937233/kim-jong-un-receives/"
+# The same story posted at 08:00 in Pyongyang: still May 31 in UTC.
+MORNING_URL = "https://kcnawatch.org/newstream/1527807600-567937233/kim-jong-un-receives/"
+
+
+def aggregator_page(headline: str, story: list[str]) -> str:
+    """The seed page's shape: headline, story, then the "More From" box of teaser runs."""
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in story)
+    runs = "".join(
+        f"<p><a href='{url}'>{html.escape(text)}</a></p><p>{day:%B %d, %Y}</p>"
+        f"<p>{html.escape(text)}</p>"
+        for url, text, day in TEASERS
+    )
+    return (
+        f"<!DOCTYPE html><html><head><title>{html.escape(headline)} | KCNA Watch</title></head>"
+        f"<body><h1>{html.escape(headline)}</h1><div>{paragraphs}</div>"
+        f"<h3>More From KCNA.kp (En)</h3>{runs}<p><a href='/newstream/'>More Articles</a></p>"
+        "</body></html>"
+    )
+
+
+def old_kcna_page(title: str, story: list[str], date: str) -> str:
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in story)
+    return (
+        "<html><head><title>KCNA</title></head><body><div class='article-main'>"
+        f"<div class='article-main-title'><strong>{html.escape(title)}</strong></div>"
+        f"<div class='article-content-body'><div class='content-wrapper'>{paragraphs}</div></div>"
+        f"<span class='publish-time'>www.kcna.kp ({date})</span></div></body></html>"
+    )
+
+
+def store(writer: ArchiveWriter, url: str, page: str, hour: int) -> None:
+    """What a crawl stores of a page fetched at ``hour`` (UTC) given by URL (no listing date)."""
+    when = dt.datetime(2025, 12, 2, hour, tzinfo=dt.UTC)
+    reading = read_fetched_story(url, 200, page.encode(), "utf-8", None, when)
+    assert reading.story is not None, reading.outcome
+    writer.add_article(article_row(normalise_article(reading.story), seen=timestamp(when)))
+    writer.flush()
+
+
+def rows(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute("SELECT source, url, published FROM articles"))
+
+
+def test_a_kcna_story_stays_shown_under_its_own_url_whichever_copy_came_first(
+    tmp_path: Path,
+) -> None:
+    old_page = old_kcna_page(SEED["title"], STORY, "Juche107.6.1.")
+    for name, order in {
+        "original-first": [(OLD_URL, old_page), (AGG_URL, aggregator_page(SEED["title"], STORY))],
+        "copy-first": [(AGG_URL, aggregator_page(SEED["title"], STORY)), (OLD_URL, old_page)],
+    }.items():
+        db = tmp_path / f"{name}.db"
+        writer = ArchiveWriter(open_archive(db), batch_size=None)
+        for hour, (url, page) in enumerate(order, start=8):
+            store(writer, url, page, hour)
+        writer.db.close()
+        assert rows(db) == [("kcna.kp", OLD_URL, "2018-06-01")], name
+
+
+def test_an_aggregator_story_posted_in_the_pyongyang_morning_is_of_that_day(
+    tmp_path: Path,
+) -> None:
+    # Its date is the agency's (Pyongyang's), so it is one story with the kcna.kp original.
+    db = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db), batch_size=None)
+    store(writer, MORNING_URL, aggregator_page(SEED["title"], STORY), 8)
+    assert rows(db) == [("kcnawatch.org", MORNING_URL, "2018-06-01")]
+    store(writer, OLD_URL, old_kcna_page(SEED["title"], STORY, "Juche107.6.1."), 9)
+    writer.db.close()
+    assert rows(db) == [("kcna.kp", OLD_URL, "2018-06-01")]
+
+
+def test_a_failed_old_category_page_raises_the_alarm_a_failed_listing_does(tmp_path: Path) -> None:
+    # Given with -a urls= beside a story: the category page answers 404, the story is stored,
+    # and the run says that no listing could be read (exit 3), as for the current layout.
+    category = "/en/category/articles/q/5394b80bdae203fadef02522cfb578c0.kcmsf"
+    story_path = f"/en/article/q/{'cd' * 16}.kcmsf"
+    story = old_kcna_page(
+        "Spokesman Answers Question",
+        ["Pyongyang, December 9 (KCNA) -- A spokesman answered.", "-0-"],
+        "Juche108.12.10.",
+    )
+    with PageProxy("www.kcna.kp", {story_path: story}) as proxy:
+        result = run_crawl(
+            proxy.proxy_url,
+            tmp_path / "a.db",
+            "-a",
+            f"urls=http://www.kcna.kp{category},http://www.kcna.kp{story_path}",
+        )
+    assert result.rows("SELECT count(*) AS n FROM articles") == [{"n": 1}]
+    assert result.returncode == 3, result.log[-2000:]
+    assert "Listing page failed, category skipped: http://www.kcna.kp" + category in result.log
+    assert "ALARM: none of the category listings could be read (1 failed)" in result.log
