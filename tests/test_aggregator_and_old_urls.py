@@ -28,13 +28,15 @@ AGG_URL = "https://kcnawatch.org/newstream/1527811200-567937233/kim-jong-un-rece
 MORNING_URL = "https://kcnawatch.org/newstream/1527807600-567937233/kim-jong-un-receives/"
 
 
-def aggregator_page(headline: str, story: list[str]) -> str:
+def aggregator_page(
+    headline: str, story: list[str], teasers: list[tuple[str, str, dt.date]] = TEASERS
+) -> str:
     """The seed page's shape: headline, story, then the "More From" box of teaser runs."""
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in story)
     runs = "".join(
         f"<p><a href='{url}'>{html.escape(text)}</a></p><p>{day:%B %d, %Y}</p>"
         f"<p>{html.escape(text)}</p>"
-        for url, text, day in TEASERS
+        for url, text, day in teasers
     )
     return (
         f"<!DOCTYPE html><html><head><title>{html.escape(headline)} | KCNA Watch</title></head>"
@@ -118,3 +120,26 @@ def test_a_failed_old_category_page_raises_the_alarm_a_failed_listing_does(tmp_p
     assert result.returncode == 3, result.log[-2000:]
     assert "Listing page failed, category skipped: http://www.kcna.kp" + category in result.log
     assert "ALARM: none of the category listings could be read (1 failed)" in result.log
+
+
+def test_a_story_teased_in_its_own_box_keeps_its_opening(tmp_path: Path) -> None:
+    # The "More From" box lists the source's latest stories, the page's own among them; its
+    # teaser (about 130 characters) may be the whole of the story's first paragraph.
+    own = "https://kcnawatch.org/newstream/1764468000-568101111/mausoleum-of-king-kongmin/"
+    story = [
+        "Pyongyang, November 30 (KCNA) -- The Mausoleum of King Kongmin is the tomb of King"
+        " Kyonghyo, the 31st King of Koryo (1352-1374).",
+        "It is situated in Kaephung District of Kaesong City. The mausoleum was built in 1365"
+        " and is a national treasure of the DPRK.",
+        "It has been well preserved by the state. -0-",
+    ]
+    teasers = [(own, story[0], dt.date(2025, 11, 30)), *TEASERS[:5]]
+    db = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db), batch_size=None)
+    store(writer, own, aggregator_page("Mausoleum of King Kongmin", story, teasers), 8)
+    writer.db.close()
+    with sqlite3.connect(db) as conn:
+        dateline, body = conn.execute("SELECT dateline, body FROM articles").fetchone()
+    assert dateline == "Pyongyang, November 30 (KCNA) --"
+    assert body.startswith("The Mausoleum of King Kongmin is the tomb of King Kyonghyo")
+    assert body.endswith("It has been well preserved by the state.")

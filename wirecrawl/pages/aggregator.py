@@ -185,13 +185,22 @@ class AggregatorArticlePage(StoryPage):
     def paragraphs(self) -> list[str]:
         """The story's lines, dateline and end mark included (the pipelines split them off).
 
-        No line of the teaser box is ever part of the story.
+        No line of the teaser box is ever part of the story, and no line that reads as one of
+        its teasers, but for the lines that open the story with its dateline or end it with
+        its end mark: the box lists the source's latest stories, the page's own among them,
+        whose teaser may be the whole of its first paragraph.
         """
         teaser_keys = {group.key for group in self._teaser_groups}
+        story = self._structure.story
         return [
             self.lines[i].text
-            for i in self._structure.story
-            if i not in self._runs and _compare_key(self.lines[i].text) not in teaser_keys
+            for i in story
+            if i not in self._runs
+            and (
+                _compare_key(self.lines[i].text) not in teaser_keys
+                or (i == story.start and _opens_with_dateline(self.lines[i].text))
+                or _ends_with_end_mark(self.lines[i].text)
+            )
         ]
 
     def published(self) -> dt.date | None:
