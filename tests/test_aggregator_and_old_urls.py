@@ -143,3 +143,20 @@ def test_a_story_teased_in_its_own_box_keeps_its_opening(tmp_path: Path) -> None
     assert dateline == "Pyongyang, November 30 (KCNA) --"
     assert body.startswith("The Mausoleum of King Kongmin is the tomb of King Kyonghyo")
     assert body.endswith("It has been well preserved by the state.")
+
+
+def test_two_stories_teased_with_the_same_words_are_both_recorded(tmp_path: Path) -> None:
+    # Greetings of one day open alike: cut to about 130 characters, two of them print the same
+    # teaser under two links. Each is a story of its own in the archive's record of teasers.
+    same = (
+        "Pyongyang, December 1 (KCNA) -- Kim Jong Un, general secretary of the Workers' Party of"
+        " Korea and president of the State Affairs of the"
+    )
+    day = dt.date(2025, 12, 1)
+    laos = "https://kcnawatch.org/newstream/1764550800-568100101/message-to-laos/"
+    romania = "https://kcnawatch.org/newstream/1764550900-568100102/message-to-romania/"
+    page = aggregator_page(SEED["title"], STORY, [(laos, same, day), (romania, same, day)])
+    reading = read_fetched_story(
+        AGG_URL, 200, page.encode(), "utf-8", None, dt.datetime.now(dt.UTC)
+    )
+    assert [entry.url for entry in reading.teasers] == [laos, romania]

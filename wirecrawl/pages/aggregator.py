@@ -361,8 +361,15 @@ class AggregatorArticlePage(StoryPage):
                 continue
             text, glued = _split_date(line.text)
             key = _compare_key(text)
-            if groups and groups[-1].key == key:
-                groups[-1].lines.append(line)  # the same teaser printed again
+            href = line.main_link()
+            if (
+                groups
+                and groups[-1].key == key
+                and (href is None or groups[-1].url() in (None, href))
+            ):
+                # The same teaser printed again; the same words linking elsewhere are another
+                # story's (greetings of one day open alike).
+                groups[-1].lines.append(line)
                 continue
             if key == label or len(text.split()) < _MIN_WORDS_OF_TEASER:
                 continue
