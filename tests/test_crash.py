@@ -365,3 +365,45 @@ def test_a_run_stopped_by_a_signal_keeps_what_it_stored_and_does_not_exit_0(
         rest = run_crawl(server.proxy_url, db)
     assert rest.returncode == 0, rest.log
     assert rest.rows("SELECT count(*) AS n FROM articles") == [{"n": len(small_site.stories)}]
+
+
+def test_stories_read_before_the_site_stalls_are_written_and_survive_a_kill(
+    tmp_path: Path, small_site: Site
+) -> None:
+    # A story page that never answers holds the crawl (up to DOWNLOAD_TIMEOUT a try). The
+    # stories read before it are written within WIRECRAWL_FLUSH_SECONDS all the same, no new
+    # story coming: readers see them, and a kill then loses none of them.
+    db = tmp_path / "archive.db"
+    stalled = f"/en/article/detail/{small_site.stories_in(small_site.categories[0].id)[3].id}"
+    with SiteServer(tmp_path / "site") as server:
+        server.add_fault(stalled, "hang-headers")
+        crawl = subprocess.Popen(
+            crawl_command(
+                db, "-s", "DOWNLOAD_TIMEOUT=30", "-s", "RETRY_TIMES=0",
+                "-s", "WIRECRAWL_FLUSH_SECONDS=1",
+            ),
+            cwd=ROOT,
+            env=crawl_env(server.proxy_url),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while not server.requests_for(stalled):
+                assert time.monotonic() < deadline, "the crawl never reached the stalled page"
+                time.sleep(0.02)
+            answered = len(
+                [r for r in server.requests_for("/en/article/detail/") if r.status == 200]
+            )
+            time.sleep(3)
+            during_stall = CrawlResult(0, "", db).rows("SELECT count(*) AS n FROM articles")
+            crawl.send_signal(signal.SIGKILL)
+            crawl.wait(timeout=30)
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+                crawl.wait()
+
+    assert answered > 0
+    assert during_stall == [{"n": answered}]
+    assert CrawlResult(0, "", db).rows("SELECT count(*) AS n FROM articles") == [{"n": answered}]

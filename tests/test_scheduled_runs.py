@@ -20,7 +20,7 @@ from wirecrawl.lock import ArchiveLock
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site, Story
 from wirecrawl.testsite.server import SiteServer
-from wirecrawl.testsite.snapshot import article_path, write_snapshot
+from wirecrawl.testsite.snapshot import article_path, site_dir, write_snapshot
 
 CATEGORIES = 10  # the spider crawls all ten categories of the real site by default
 
@@ -523,3 +523,34 @@ def test_a_story_first_fetched_by_url_takes_its_listing_date_once_listed(
     assert again.stat("wirecrawl/article/requested/undated") == 0
     assert f"GET /en/article/detail/{story.id}" not in site_requests(site_server)
     assert table(db, "SELECT count(*) AS n FROM article_revisions") == [{"n": 0}]
+
+
+def test_a_robots_txt_that_shuts_the_crawl_out_raises_an_alarm(
+    tmp_path: Path, small_site: Site
+) -> None:
+    # robots.txt is obeyed: a site whose robots.txt forbids wirecrawl everything is asked for
+    # nothing else, and a scheduled run must say so (exit 3), not end as if all were well.
+    (site_dir(tmp_path / "site") / "robots.txt").write_text("User-agent: wirecrawl\nDisallow: /\n")
+    with SiteServer(tmp_path / "site") as server:
+        result = run_crawl(server.proxy_url, tmp_path / "archive.db")
+        asked = [r.path for r in server.requests]
+
+    assert asked == ["/robots.txt"]
+    assert result.returncode == 3, result.log
+    assert "ALARM: robots.txt forbade" in result.log
+
+
+def test_a_run_through_a_symbolic_link_to_the_archive_waits_its_turn(
+    tmp_path: Path, small_site: Site
+) -> None:
+    # The same archive reached through a link (data/wirecrawl.db -> /srv/big/kcna.db) while a
+    # run given its real path writes it: the second run exits 75 at once, asking nothing.
+    real = tmp_path / "big" / "kcna.db"
+    real.parent.mkdir()
+    link = tmp_path / "wirecrawl.db"
+    link.symlink_to(real)
+    with SiteServer(tmp_path / "site") as server, ArchiveLock(real):
+        result = run_crawl(server.proxy_url, link)
+        asked = len(server.requests)
+
+    assert (result.returncode, asked) == (75, 0), result.log

@@ -20,7 +20,9 @@ class ArchiveLock:
     """
 
     def __init__(self, db_path: str | Path) -> None:
-        self.path = Path(f"{db_path}.lock")
+        # Beside the file the path leads to: a run through a symbolic link to the archive
+        # and a run given its real path take the same lock.
+        self.path = Path(f"{os.path.realpath(db_path)}.lock")
         self._fd: int | None = None
 
     def acquire(self) -> None:

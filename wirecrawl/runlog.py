@@ -37,6 +37,13 @@ def alarms(stats: dict[str, Any]) -> list[str]:
     good = read + _stat(stats, "wirecrawl/article/parsed")
     if requests > 0 and good == 0:
         found.append(f"none of {requests} request(s) got a usable answer from the site")
+    # Requests robots.txt forbids are never made, so never counted above.
+    forbidden = _stat(stats, "robotstxt/forbidden")
+    if forbidden and good == 0:
+        found.append(
+            f"robots.txt forbade {forbidden} request(s) and nothing usable was fetched: the "
+            "site shuts this crawler out"
+        )
     # Stories re-fetched to catch edits (recheck_days) answer too: the listings are judged
     # apart from them.
     failed = sum(

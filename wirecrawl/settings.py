@@ -15,8 +15,10 @@ WIRECRAWL_DB = "data/wirecrawl.db"
 # Rows written per transaction (a story is 2 or 3 rows): a killed crawl loses at most one
 # batch (which the next run fetches again). Smaller than a bulk write's (8,000 rows), so that
 # a fast crawl writes while it fetches and readers see its stories sooner. The pipeline also
-# writes every 10 s, whatever the count, so a slow live crawl loses little.
+# writes what it holds every WIRECRAWL_FLUSH_SECONDS, whatever the count, and while no story
+# comes (a site that stalls), so a slow live crawl loses little.
 WIRECRAWL_BATCH_SIZE = 2000
+WIRECRAWL_FLUSH_SECONDS = 10.0
 
 # Name the project so the site's operators can tell who is crawling.
 USER_AGENT = "wirecrawl/0.1 (archive of news-agency wire stories; Scrapy)"

@@ -33,17 +33,15 @@ from wirecrawl.worker import Worker, record_usage, use_workers
 
 logger = logging.getLogger(__name__)
 
-# Write at least this often, so a slow live crawl (one page every 2.5 s) does not hold
-# many stories in memory, and a reader sees them soon.
-FLUSH_SECONDS = 10.0
-
 
 class SQLiteStorePipeline:
     """Stores stories by the identity rule (see ``wirecrawl.storage``), listing entries,
     fetched pages and removals, and counts outcomes in ``wirecrawl/store/*``.
 
-    Rows are queued as items arrive and written in batches of ``WIRECRAWL_BATCH_SIZE`` rows
-    (or every ``FLUSH_SECONDS``) by the crawl's writing worker, a process of its own
+    Rows are queued as items arrive and written in batches of ``WIRECRAWL_BATCH_SIZE`` rows,
+    and at least every ``WIRECRAWL_FLUSH_SECONDS`` (10), items coming or not (a site that
+    stalls must not hold the stories read before it in memory), by the crawl's writing
+    worker, a process of its own
     (``wirecrawl.writing``; on the crawl's thread when there are no workers). Batches are
     written one at a time, in order; the item that hands over a batch waits until the batch
     before it is written, so at most two are ever held. A batch that fails is logged and
@@ -51,10 +49,17 @@ class SQLiteStorePipeline:
     """
 
     def __init__(
-        self, db_path: str, stats: StatsCollector, batch_size: int, use_worker: bool = False
+        self,
+        db_path: str,
+        stats: StatsCollector,
+        batch_size: int,
+        use_worker: bool = False,
+        flush_seconds: float = 10.0,
     ) -> None:
         self.db_path = db_path
         self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self._flusher: asyncio.Task[None] | None = None
         self.stats = stats
         self.rows = ArchiveRows()
         self.worker = Worker(use_worker, "writing", "wirecrawl.writing")
@@ -75,6 +80,7 @@ class SQLiteStorePipeline:
             crawler.stats,
             settings.getint("WIRECRAWL_BATCH_SIZE"),
             use_workers(settings),
+            settings.getfloat("WIRECRAWL_FLUSH_SECONDS"),
         )
 
     def open_spider(self) -> None:
@@ -83,12 +89,25 @@ class SQLiteStorePipeline:
         open_archive(self.db_path).close()
         self._opened = True
         self.worker.start()
+        self._flusher = asyncio.get_running_loop().create_task(self._flush_regularly())
+
+    async def _flush_regularly(self) -> None:
+        """Hand over what is queued once it has waited ``flush_seconds``, whether items come
+        or not; not while a batch is being written (its rows then go with the next)."""
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            waited = time.monotonic() - self._last_flush
+            writing = self._previous is not None and not self._previous.done()
+            if self.rows.pending() and waited >= self.flush_seconds and not writing:
+                self._start_write()
 
     async def close_spider(self) -> None:
         """Write the last batch, mark gone what the listings read no longer show, close the
         archive and stop the writing worker."""
         if not self._opened:
             return
+        if self._flusher is not None:
+            self._flusher.cancel()
         try:
             await self.written()
             batch, self._failed = self._failed + self.rows.take(), []
@@ -124,19 +143,24 @@ class SQLiteStorePipeline:
             self.rows.set_listing_state(item.category_id, item.complete, timestamp(item.at))
         if (
             self.rows.pending() >= self.batch_size
-            or time.monotonic() - self._last_flush > FLUSH_SECONDS
+            or time.monotonic() - self._last_flush > self.flush_seconds
         ):
             return self._hand_over(item)
         return item
 
     async def _hand_over(self, item: Any) -> Any:
         """Give the queued rows to the writing worker; return when the batch before is written."""
-        self._last_flush = time.monotonic()
-        previous = self._previous
-        self._previous = asyncio.ensure_future(self._write(self.rows.take(), previous))
+        previous = self._start_write()
         if previous is not None:
             await previous
         return item
+
+    def _start_write(self) -> asyncio.Future[None] | None:
+        """Start writing the queued rows, after the batch before; returns that batch's write."""
+        self._last_flush = time.monotonic()
+        previous = self._previous
+        self._previous = asyncio.ensure_future(self._write(self.rows.take(), previous))
+        return previous
 
     async def written(self) -> None:
         """Until the batches handed over so far are written (or have failed, logged)."""
