@@ -38,14 +38,13 @@ class SQLiteStorePipeline:
     """Stores stories by the identity rule (see ``wirecrawl.storage``), listing entries,
     fetched pages and removals, and counts outcomes in ``wirecrawl/store/*``.
 
-    Rows are queued as items arrive and written in batches of ``WIRECRAWL_BATCH_SIZE`` rows,
-    and at least every ``WIRECRAWL_FLUSH_SECONDS`` (10), items coming or not (a site that
-    stalls must not hold the stories read before it in memory), by the crawl's writing
-    worker, a process of its own
-    (``wirecrawl.writing``; on the crawl's thread when there are no workers). Batches are
-    written one at a time, in order; the item that hands over a batch waits until the batch
-    before it is written, so at most two are ever held. A batch that fails is logged and
-    written again, first, with the next one.
+    Rows are queued as items arrive and written by the crawl's writing worker, a process of
+    its own (``wirecrawl.writing``; on the crawl's thread when there are no workers), in
+    batches of ``WIRECRAWL_BATCH_SIZE`` rows, and once they have waited
+    ``WIRECRAWL_FLUSH_SECONDS`` (10), items coming or not: a site that stalls must not hold
+    the stories read before it in memory. Batches are written one at a time, in order; the
+    item that hands over a batch waits until the batch before it is written, so at most two
+    are ever held. A batch that fails is logged and written again, first, with the next one.
     """
 
     def __init__(
