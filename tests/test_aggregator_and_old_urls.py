@@ -160,3 +160,23 @@ def test_two_stories_teased_with_the_same_words_are_both_recorded(tmp_path: Path
         AGG_URL, 200, page.encode(), "utf-8", None, dt.datetime.now(dt.UTC)
     )
     assert [entry.url for entry in reading.teasers] == [laos, romania]
+
+
+def test_an_old_category_page_gives_its_stories_the_name_it_prints(tmp_path: Path) -> None:
+    # articles.categories holds names: the old page prints "Top News", not its hex id.
+    category = "/en/category/articles/q/5394b80bdae203fadef02522cfb578c0.kcmsf"
+    page = (ROOT / "fixtures/kcna_old/category-top-news/page.html").read_text("utf-8")
+    story_path = "/en/article/q/7d2a4c6e8f0b1d3e5a7c9e1b3d5f7a9c.kcmsf"
+    story = old_kcna_page(
+        '"Tripartite Cooperation" Denounced: KCNA Commentary',
+        ["Pyongyang, June 14 (KCNA) -- The commentary says it.", "It ends here. -0-"],
+        "2024.6.14.",
+    )
+    with PageProxy("www.kcna.kp", {category: page, story_path: story}) as proxy:
+        result = run_crawl(
+            proxy.proxy_url, tmp_path / "a.db", "-a", f"urls=http://www.kcna.kp{category}"
+        )
+    assert result.rows("SELECT categories FROM articles") == [{"categories": '["Top News"]'}]
+    assert result.rows("SELECT DISTINCT category_name FROM article_categories") == [
+        {"category_name": "Top News"}
+    ]

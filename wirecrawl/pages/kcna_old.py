@@ -77,6 +77,11 @@ class KcnaOldArticlePage(StoryPage):
 class KcnaOldCategoryPage(Page):
     """A category page: ``ul.article-link li a``, the date printed inside the link."""
 
+    def name(self) -> str | None:
+        """The category's name as the page prints it (``div.category-title``), or None."""
+        titles = self.selector.css("div.category-title")
+        return (text_of(titles[0]) or None) if titles else None
+
     def entries(self) -> list[ListingEntry]:
         """Every story entry in page order, repeats included; texts without their dates."""
         found = []

@@ -534,7 +534,13 @@ class KcnaSpider(WireSpider):
             self.logger.error("No story entries on the old-layout listing %s", url)
             return
         self.count("listing/pages_read")
-        yield from self.entries(entries, url, kcna_category_key(url))
+        category_id = kcna_category_key(url)
+        if category_id is not None and isinstance(page, KcnaOldCategoryPage):
+            # Its name as the page prints it ("Top News"), not its id, in the stories' lists.
+            name = page.name()
+            if name:
+                self.categories.setdefault(category_id, name)
+        yield from self.entries(entries, url, category_id)
 
     def article_failed(self, failure: Failure) -> Iterator[StoryGoneItem]:
         """A story page that failed: counted and logged; unstored, so the next run retries it.
