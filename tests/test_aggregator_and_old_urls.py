@@ -180,3 +180,13 @@ def test_an_old_category_page_gives_its_stories_the_name_it_prints(tmp_path: Pat
     assert result.rows("SELECT DISTINCT category_name FROM article_categories") == [
         {"category_name": "Top News"}
     ]
+
+
+def test_the_date_an_aggregator_page_prints_wins_over_its_machine_time() -> None:
+    # Under the headline, the common form: the machine time in UTC, the date a reader sees.
+    under = "<p>Published <time datetime='2018-05-31T23:05:00+00:00'>June 1, 2018</time></p>"
+    page = aggregator_page(SEED["title"], STORY).replace("</h1>", "</h1>" + under, 1)
+    url = "https://kcnawatch.org/article/kim-jong-un-receives/"
+    reading = read_fetched_story(url, 200, page.encode(), "utf-8", None, dt.datetime.now(dt.UTC))
+    assert reading.story is not None
+    assert reading.story.published == dt.date(2018, 6, 1)

@@ -214,7 +214,8 @@ class AggregatorArticlePage(StoryPage):
                 return day
         for i in self._lines_before_story():
             line = self.lines[i]
-            for value in (*line.times, line.text):
+            # The date printed, which the reader sees, before a machine time (often UTC).
+            for value in (line.text, *line.times):
                 day = date_of_line(value) or _split_date(value)[1]
                 if day is not None:
                     return day
