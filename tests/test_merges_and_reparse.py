@@ -331,3 +331,27 @@ def test_an_aggregators_copy_never_leaves_a_row_whose_source_is_not_its_url(
     writer.db.close()
     for source, url in q(db, "SELECT source, url FROM articles"):
         assert source in url, (source, url)
+
+
+def test_two_urls_of_one_story_printed_in_another_case_make_no_edits(tmp_path: Path) -> None:
+    # The old layout prints the headline in its own case and quotes: one story (the identity
+    # rule folds both), and fetching either page again is no edit of the agency's. The text
+    # shown is the current layout's, whichever page came first.
+    new = new_page("Kim Jong Un Inspects \u201cSongchon\u201d Farm", V1)
+    old = old_page('Kim Jong Un inspects "Songchon" farm', V1)
+    for name, pages in {
+        "new-first": [(URL_NEW, new), (URL_OLD, old)],
+        "old-first": [(URL_OLD, old), (URL_NEW, new)],
+    }.items():
+        db = tmp_path / f"{name}.db"
+        writer = ArchiveWriter(open_archive(db), batch_size=None)
+        for hour, (url, page) in enumerate(pages * 2, start=8):
+            fetch(writer, url, page, DAY, at(hour))
+            writer.flush()
+        writer.db.close()
+        assert writer.outcomes["merged"] == 1, name
+        assert writer.outcomes["changed"] == 0, name
+        assert q(db, "SELECT count(*) FROM article_revisions") == [(0,)], name
+        assert q(db, "SELECT title, url FROM articles") == [
+            ("Kim Jong Un Inspects \u201cSongchon\u201d Farm", URL_NEW)
+        ], name

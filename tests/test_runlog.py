@@ -56,6 +56,21 @@ def shown(reason: str, requested: int, parsed: int = 0, not_found: int = 0) -> d
             id="listings-unread-rechecks-answered",
         ),
         pytest.param(
+            {**LISTINGS_READ, **shown("new", 3, parsed=3), "wirecrawl/store/batch_failed": 1},
+            ["writing to the archive failed (1 batch(es)) and no story was stored"],
+            id="every-write-failed",
+        ),
+        pytest.param(
+            {
+                **LISTINGS_READ,
+                **shown("new", 3, parsed=3),
+                "wirecrawl/store/batch_failed": 1,
+                "wirecrawl/store/new": 3,
+            },
+            [],
+            id="a-failed-batch-written-with-the-next",
+        ),
+        pytest.param(
             {"downloader/request_count": 5, "wirecrawl/listing/failed": 5},
             ["none of 5 request(s) got a usable answer from the site"],
             id="nothing-answered",

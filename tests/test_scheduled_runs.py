@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT, CrawlResult, run_crawl
 from wirecrawl.lock import ArchiveLock
+from wirecrawl.storage import open_archive
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site, Story
 from wirecrawl.testsite.server import SiteServer
@@ -554,3 +555,23 @@ def test_a_run_through_a_symbolic_link_to_the_archive_waits_its_turn(
         asked = len(server.requests)
 
     assert (result.returncode, asked) == (75, 0), result.log
+
+
+def test_a_run_whose_every_write_fails_raises_an_alarm(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # The archive refuses every new story (a failing disk, a damaged file): the crawl reads
+    # the listings and every story, and stores none; cron must hear of it.
+    db = tmp_path / "archive.db"
+    open_archive(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TRIGGER failing BEFORE INSERT ON articles "
+            "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+        )
+
+    result = run_crawl(site_server.proxy_url, db)
+
+    assert table(db, "SELECT count(*) AS n FROM articles") == [{"n": 0}]
+    assert result.returncode == 3, result.log
+    assert "ALARM: writing to the archive failed (" in result.log

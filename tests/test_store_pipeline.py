@@ -166,3 +166,25 @@ def test_a_pipeline_that_never_opened_closes_without_touching_the_archive(tmp_pa
     asyncio.run(pipeline.close_spider())
     assert not db.exists()
     assert stats.get_value("wirecrawl/writer/worker_cpu_seconds") is None
+
+
+def test_rows_queued_just_after_a_full_batch_are_written_within_flush_seconds(
+    tmp_path: Path,
+) -> None:
+    # A batch handed over by its size, one more row, then the site stalls: that row is in the
+    # archive once it has waited flush_seconds (and a little), not nearly twice that.
+    db = tmp_path / "archive.db"
+    pipeline = SQLiteStorePipeline(str(db), get_crawler().stats, 2, False, flush_seconds=1.0)
+
+    async def crawl() -> list[str]:
+        pipeline.open_spider()
+        await asyncio.sleep(0.5)
+        await feed(pipeline, state("a"))
+        await feed(pipeline, state("b"))  # a full batch: handed over now
+        await feed(pipeline, state("c"))  # then nothing comes
+        await asyncio.sleep(1.4)
+        during = stored_categories(db)
+        await pipeline.close_spider()
+        return during
+
+    assert asyncio.run(crawl()) == ["a", "b", "c"]

@@ -64,6 +64,16 @@ def alarms(stats: dict[str, Any]) -> list[str]:
             f"the listings showed {wanted} unstored story(ies) but none was stored"
             + (f" ({not_found} answered 404)" if not_found else "")
         )
+    # Stories read but never written: the archive refused every batch.
+    failed_batches = _stat(stats, "wirecrawl/store/batch_failed")
+    stored = sum(
+        _stat(stats, f"wirecrawl/store/{outcome}")
+        for outcome in ("new", "changed", "unchanged", "merged")
+    )
+    if failed_batches and not stored:
+        found.append(
+            f"writing to the archive failed ({failed_batches} batch(es)) and no story was stored"
+        )
     return found
 
 

@@ -769,6 +769,13 @@ class ArchiveWriter(ArchiveRows):
                 dateline
             ) != _unspaced(row["dateline"])
             shown_at = _preferred_url(url, row["url"])
+            if changed and row["url"] != url and content_hash(title, body) == row["content_hash"]:
+                # Another URL's copy of the story (its old layout's, an aggregator's), apart
+                # from the shown one's only in case, punctuation or spacing: no edit. The
+                # text stays the shown URL's, and becomes this one's if it is shown from now.
+                changed = False
+                if shown_at != row["url"]:
+                    row = {**row, "title": title, "body": body, "dateline": dateline}
             values = {
                 **row,
                 "id": article_id,

@@ -62,7 +62,8 @@ class SQLiteStorePipeline:
         self.stats = stats
         self.rows = ArchiveRows()
         self.worker = Worker(use_worker, "writing", "wirecrawl.writing")
-        self._last_flush = time.monotonic()
+        self._queued_since: float | None = None
+        """When the oldest row not yet handed over was queued (None: none is)."""
         self._listed_urls: set[str] = set()
         self._coverage: list[ListingCoverageItem] = []
         self._previous: asyncio.Future[None] | None = None
@@ -91,13 +92,19 @@ class SQLiteStorePipeline:
         self._flusher = asyncio.get_running_loop().create_task(self._flush_regularly())
 
     async def _flush_regularly(self) -> None:
-        """Hand over what is queued once it has waited ``flush_seconds``, whether items come
-        or not; not while a batch is being written (its rows then go with the next)."""
+        """Hand over what is queued once its oldest row has waited ``flush_seconds``, whether
+        items come or not; after the batch being written, if one is."""
         while True:
-            await asyncio.sleep(self.flush_seconds)
-            waited = time.monotonic() - self._last_flush
-            writing = self._previous is not None and not self._previous.done()
-            if self.rows.pending() and waited >= self.flush_seconds and not writing:
+            since = self._queued_since
+            if since is None:
+                await asyncio.sleep(self.flush_seconds)
+                continue
+            wait = since + self.flush_seconds - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            elif self._previous is not None and not self._previous.done():
+                await asyncio.sleep(min(0.1, self.flush_seconds))
+            else:
                 self._start_write()
 
     async def close_spider(self) -> None:
@@ -113,9 +120,14 @@ class SQLiteStorePipeline:
             coverage = [
                 (c.category_id, iso_date(c.oldest), timestamp(c.seen_at)) for c in self._coverage
             ]
-            outcomes = await self.worker.run(
-                writing.finish, self.db_path, batch, coverage, self._listed_urls
-            )
+            try:
+                outcomes = await self.worker.run(
+                    writing.finish, self.db_path, batch, coverage, self._listed_urls
+                )
+            except Exception:
+                # Counted like a batch that failed during the crawl, for the run's alarm.
+                self.stats.inc_value("wirecrawl/store/batch_failed")
+                raise
             self._outcomes.update(outcomes)
         finally:
             record_usage(self.stats, "wirecrawl/writer", await self.worker.close())
@@ -140,11 +152,13 @@ class SQLiteStorePipeline:
             self._coverage.append(item)
         elif isinstance(item, ListingStateItem):
             self.rows.set_listing_state(item.category_id, item.complete, timestamp(item.at))
-        if (
-            self.rows.pending() >= self.batch_size
-            or time.monotonic() - self._last_flush > self.flush_seconds
-        ):
-            return self._hand_over(item)
+        pending = self.rows.pending()
+        if pending:
+            now = time.monotonic()
+            if self._queued_since is None:
+                self._queued_since = now
+            if pending >= self.batch_size or now - self._queued_since >= self.flush_seconds:
+                return self._hand_over(item)
         return item
 
     async def _hand_over(self, item: Any) -> Any:
@@ -156,7 +170,7 @@ class SQLiteStorePipeline:
 
     def _start_write(self) -> asyncio.Future[None] | None:
         """Start writing the queued rows, after the batch before; returns that batch's write."""
-        self._last_flush = time.monotonic()
+        self._queued_since = None
         previous = self._previous
         self._previous = asyncio.ensure_future(self._write(self.rows.take(), previous))
         return previous
