@@ -27,7 +27,6 @@ from pathlib import Path
 from bench import archive, crawls, extraction, search
 from bench.report import Row, load_average, number, section, write_section
 from wirecrawl import settings as project_settings
-from wirecrawl.settings import WIRECRAWL_FLUSH_SECONDS
 from wirecrawl.storage import BATCH_ROWS
 from wirecrawl.testsite.server import SiteServer
 
@@ -322,7 +321,7 @@ class Benchmark:
             "listing entry, then the story (and, on the third line, its fetched page), in "
             f"batches of `ArchiveWriter`'s default size ({number(BATCH_ROWS)} rows, as reparse "
             f"writes; a crawl writes every {number(project_settings.WIRECRAWL_BATCH_SIZE)} rows "
-            f"or {WIRECRAWL_FLUSH_SECONDS:.0f} s), into a new archive, closed at the end (its last "
+            f"or {project_settings.WIRECRAWL_FLUSH_SECONDS:.0f} s), into a new archive, closed at the end (its last "
             "checkpoint included in the time); the index is counted afterwards."
         )
         for count in (small, large):

@@ -126,6 +126,8 @@ class StoryReading:
     """The page to keep, when not ``blocked`` (a filter page is never stored)."""
     teasers: list[ListingEntry] = field(default_factory=list)
     """An aggregator's story page: the teasers of its "More From" box, in page order."""
+    undecodable: bool = False
+    """The story's headline or text holds bytes the page's charset could not read (U+FFFD)."""
 
 
 def read_fetched_story(
@@ -143,11 +145,15 @@ def read_fetched_story(
         return StoryReading(outcome=outcome, story=None, page=None)
     page = fetched_page(url, status, body, encoding, fetched_at)
     teasers = []
+    undecodable = False
     if story is not None:
         story.page = page
         if isinstance(reader, AggregatorArticlePage):
             teasers = teaser_entries(reader)
-    return StoryReading(outcome=outcome, story=story, page=page, teasers=teasers)
+        undecodable = "\ufffd" in story.title or any("\ufffd" in p for p in story.paragraphs)
+    return StoryReading(
+        outcome=outcome, story=story, page=page, teasers=teasers, undecodable=undecodable
+    )
 
 
 def teaser_entries(page: AggregatorArticlePage) -> list[ListingEntry]:

@@ -750,15 +750,16 @@ class ArchiveWriter(ArchiveRows):
                 "WHERE id = ?",
                 [article_id],
             ).fetchone()
+            kept = None
             if self.rebuilding and row["seen"] < last_seen:
                 # Its text came from a page fetched later, under another of its URLs.
-                self.outcomes["unchanged"] += 1
-                conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
-                return article_id, how
-            if _undecodable(row["title"], row["body"]) > _undecodable(title, body):
+                kept = "unchanged"
+            elif _undecodable(row["title"], row["body"]) > _undecodable(title, body):
                 # Bytes the page's charset could not read (U+FFFD) that the stored text has not:
                 # a damaged answer, never an edit. The stored story stays as it is.
-                self.outcomes["garbled_kept"] += 1
+                kept = "garbled_kept"
+            if kept is not None:
+                self.outcomes[kept] += 1
                 conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
                 return article_id, how
             # An edit is any change of the words as stored, their case and punctuation included

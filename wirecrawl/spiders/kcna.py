@@ -362,9 +362,9 @@ class KcnaSpider(WireSpider):
             return list(self.renew_or_give_up(category_id, page_num, renewals, page_num))
         self.count("listing/pages_read")
         if page.pagination is not None:
-            page_cnt = self.follow_changes(category_id, page.pagination, page_num)
-            if page_cnt > form.page_cnt:
-                form = replace(form, page_cnt=page_cnt)
+            self.follow_changes(category_id, page.pagination, page_num)
+            if page.pagination.page_cnt > form.page_cnt:
+                form = replace(form, page_cnt=page.pagination.page_cnt)
         outputs = list(self.entries(listed, page.url, category_id))
         if page_num >= form.page_cnt:
             outputs += self.end_of_listing(category_id, page_num, reached_end=True)
@@ -374,8 +374,9 @@ class KcnaSpider(WireSpider):
             outputs.append(self.page_request(form, category_id, page_num + 1, renewals=0))
         return outputs
 
-    def follow_changes(self, category_id: str, pagination: Pagination, page_num: int) -> int:
-        """The category's page count as ``pagination`` (read on page ``page_num``) gives it.
+    def follow_changes(self, category_id: str, pagination: Pagination, page_num: int) -> None:
+        """Note how the category's listing changed since its page 1, as ``pagination`` (read on
+        page ``page_num``) tells; paging follows the page count each page gives.
 
         The agency publishes and removes stories while a listing is paged through (on the live
         site, minutes apart). New stories push the entries down: a page repeats the last ones
@@ -396,7 +397,6 @@ class KcnaSpider(WireSpider):
                 page_num,
                 first,
             )
-        return pagination.page_cnt
 
     def renew_or_give_up(
         self, category_id: str, resume_at: int, renewals: int, failed_page: int

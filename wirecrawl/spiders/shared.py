@@ -171,8 +171,7 @@ class WireSpider(scrapy.Spider):
             reason = response.meta.get(REASON)
             if reason is not None:
                 self.count(f"article/parsed/{reason}")
-            story = reading.story
-            if "\ufffd" in story.title or any("\ufffd" in p for p in story.paragraphs):
+            if reading.undecodable:
                 self.count("article/undecodable")
                 self.logger.warning(
                     "Bytes that %s cannot read (shown as U+FFFD) in %s: stored only if the "

@@ -112,10 +112,10 @@ BOMB_PADDING = 32 * 1024 * 1024
 HANG_LIMIT = 120.0
 """Longest a `hang-*` fault holds a connection when the client never gives up."""
 
-# Faults that change how the answer goes over the wire rather than what it says.
-_WIRE_FAULTS = frozenset(
-    {"truncated", "truncated-gzip", "truncated-text", "short", "reset", "hang-headers", "hang-body"}
-)
+# Faults that change how the answer goes over the wire rather than what it says; the first
+# send no Content-Length and close the connection after half the body.
+_CUT_WITHOUT_LENGTH = frozenset({"truncated", "truncated-gzip", "truncated-text"})
+_WIRE_FAULTS = _CUT_WITHOUT_LENGTH | {"short", "reset", "hang-headers", "hang-body"}
 _CONTENT_TYPES = {
     "wrong-type": "image/png",
     "octet-stream": "application/octet-stream",
@@ -736,7 +736,7 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers:
             self.send_header(name, value)
         body = reply.body
-        if reply.wire in {"truncated", "truncated-gzip", "truncated-text"}:
+        if reply.wire in _CUT_WITHOUT_LENGTH:
             # No Content-Length and a closed connection: the client cannot tell the page is cut.
             if reply.wire == "truncated-gzip":
                 body = gzip.compress(body)
