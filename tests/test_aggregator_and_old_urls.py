@@ -190,3 +190,174 @@ def test_the_date_an_aggregator_page_prints_wins_over_its_machine_time() -> None
     reading = read_fetched_story(url, 200, page.encode(), "utf-8", None, dt.datetime.now(dt.UTC))
     assert reading.story is not None
     assert reading.story.published == dt.date(2018, 6, 1)
+
+
+OLD_TOP_NEWS = "5394b80bdae203fadef02522cfb578c0"  # the old layout's id (the saved homepage)
+NEW_TOP_NEWS = "6a47505ba5268fd7749c0fe11e4b24b4"  # the current layout's
+SPOKESMAN = "Foreign Ministry Spokesman Answers Question of KCNA"
+SPOKESMAN_STORY = [
+    "Pyongyang, June 14 (KCNA) -- A spokesman for the Foreign Ministry of the DPRK gave the"
+    " following answer to a question raised by KCNA on Friday:",
+    "The recent moves of the U.S. in the region are an open challenge to peace and stability.",
+    "We will watch every move closely and take countermeasures as required. -0-",
+]
+# The dashboard's "Stories per category" (wirecrawl/datasette/metadata.yaml), without its dates.
+STORIES_PER_CATEGORY = (
+    "SELECT c.category_name AS category, count(DISTINCT a.id) AS stories "
+    "FROM article_categories AS c JOIN articles AS a ON a.id = c.article_id "
+    "GROUP BY c.category_name ORDER BY stories DESC"
+)
+
+
+def old_category_page(entries: list[tuple[str, str, str]], heading: str = "Top News") -> str:
+    """An old-layout category page: a menu, a heading when given, the entries."""
+    menu = "".join(
+        f"<a href='/en/category/articles/q/{key}.kcmsf'>{name}</a>"
+        for key, name in [("1ee9bdb7186944f765208f34ecfb5407", "Latest News"),
+                          (OLD_TOP_NEWS, "Top News")]
+    )  # fmt: skip
+    items = "".join(
+        f"<li><a href='/en/article/q/{key}.kcmsf'>{html.escape(title)}"
+        f" <span class='publish-time'>[{date}]</span></a></li>"
+        for key, title, date in entries
+    )
+    title = f"<div class='category-title'>{heading}</div>" if heading else ""
+    return (
+        f"<html><head><title>KCNA</title></head><body><div class='menu'>{menu}</div>"
+        f"<div class='container'>{title}<ul class='article-link'>{items}</ul></div></body></html>"
+    )
+
+
+def current_listing(category: str, entries: list[tuple[str, str, str]]) -> str:
+    """Page 1 of a current-layout listing of one page."""
+    blocks = "".join(
+        f'<div class="article"><h5 class="block"><a href="/en/article/detail/{key}">'
+        f"{html.escape(title)}</a></h5><span><nobr>[{date}]</nobr></span></div>"
+        for key, title, date in entries
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>KCNA | Top News</title>"
+        f"<script>var total = {len(entries)}; var cur_page = 1; var per_page = 15;"
+        " var page_cnt = 1;</script></head><body><main class='container'>"
+        f"<form id='article_form' method='POST' action='/en/article/list/{category}'>"
+        "<input type='hidden' name='page_num' value='1'>"
+        "<input type='hidden' name='_csrf' value='abc'></form>"
+        f"{blocks}</main></body></html>"
+    )
+
+
+def current_article(title: str, story: list[str]) -> str:
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in story)
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>KCNA | {html.escape(title)}"
+        "</title></head><body><main><article><div class='container'>"
+        f"<h1 class='text-center text-danger'>{html.escape(title)}</h1>{paragraphs}"
+        "</div></article></main></body></html>"
+    )
+
+
+def test_a_story_listed_in_top_news_of_both_layouts_is_in_it_once(tmp_path: Path) -> None:
+    # One story under its current and its old URL is one row; each layout has its own id for
+    # Top News. Its categories, and the dashboard's count of Top News, name it once.
+    new_key, old_key = "a1" * 16, "b2" * 16
+    pages = {
+        f"/en/article/list/{NEW_TOP_NEWS}": current_listing(
+            NEW_TOP_NEWS, [(new_key, SPOKESMAN, "2024.6.14.")]
+        ),
+        f"/en/article/detail/{new_key}": current_article(SPOKESMAN, SPOKESMAN_STORY),
+        f"/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf": old_category_page(
+            [(old_key, SPOKESMAN, "2024.06.14")]
+        ),
+        f"/en/article/q/{old_key}.kcmsf": old_kcna_page(
+            SPOKESMAN, SPOKESMAN_STORY, "Juche113.6.14."
+        ),
+    }
+    urls = (
+        f"urls=http://www.kcna.kp/en/article/list/{NEW_TOP_NEWS},"
+        f"http://www.kcna.kp/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf"
+    )
+    with PageProxy("www.kcna.kp", pages) as proxy:
+        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.rows("SELECT categories FROM articles") == [{"categories": '["Top News"]'}]
+    assert result.rows(STORIES_PER_CATEGORY) == [{"category": "Top News", "stories": 1}]
+
+
+def test_an_archive_with_a_category_named_twice_names_it_once_when_opened(tmp_path: Path) -> None:
+    # Archives written before migration 0009 held such a story's "Top News" twice.
+    db = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db), batch_size=None)
+    store(writer, OLD_URL, old_kcna_page(SEED["title"], STORY, "Juche107.6.1."), 9)
+    writer.db.close()
+    with sqlite3.connect(db) as conn:
+        [(story_id,)] = conn.execute("SELECT id FROM articles")
+        for category in (OLD_TOP_NEWS, NEW_TOP_NEWS):
+            conn.execute(
+                "INSERT INTO article_categories (article_id, category_id, category_name) "
+                "VALUES (?, ?, 'Top News')",
+                (story_id, category),
+            )
+        conn.execute('UPDATE articles SET categories = \'["Top News","Top News"]\'')
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0009_category_names_once'")
+    open_archive(db).close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT categories FROM articles").fetchall() == [('["Top News"]',)]
+
+
+def test_a_later_page_of_an_old_category_is_no_category_of_its_own(tmp_path: Path) -> None:
+    # Later pages of an old category have opaque 64-hex URLs: a story seen on page 1 in one
+    # capture and on a later page in another is in one category, under the category's id.
+    story_key, later_page = "c3" * 16, "d4" * 32
+    entries = [(story_key, SPOKESMAN, "2024.06.14")]
+    pages = {
+        f"/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf": old_category_page(entries),
+        f"/en/category/articles/q/{later_page}.kcmsf": old_category_page(entries),
+        f"/en/article/q/{story_key}.kcmsf": old_kcna_page(SPOKESMAN, SPOKESMAN_STORY, "2024.6.14."),
+    }
+    urls = (
+        f"urls=http://www.kcna.kp/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf,"
+        f"http://www.kcna.kp/en/category/articles/q/{later_page}.kcmsf"
+    )
+    with PageProxy("www.kcna.kp", pages) as proxy:
+        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.rows("SELECT categories FROM articles") == [{"categories": '["Top News"]'}]
+    assert result.rows("SELECT DISTINCT category_id FROM article_categories") == [
+        {"category_id": OLD_TOP_NEWS}
+    ]
+
+
+def test_a_later_page_that_does_not_say_its_category_records_none(tmp_path: Path) -> None:
+    story_key, later_page = "c3" * 16, "d4" * 32
+    pages = {
+        f"/en/category/articles/q/{later_page}.kcmsf": old_category_page(
+            [(story_key, SPOKESMAN, "2024.06.14")], heading=""
+        ),
+        f"/en/article/q/{story_key}.kcmsf": old_kcna_page(SPOKESMAN, SPOKESMAN_STORY, "2024.6.14."),
+    }
+    urls = f"urls=http://www.kcna.kp/en/category/articles/q/{later_page}.kcmsf"
+    with PageProxy("www.kcna.kp", pages) as proxy:
+        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.rows("SELECT categories FROM articles") == [{"categories": "[]"}]
+    assert result.rows("SELECT count(*) AS n FROM article_categories") == [{"n": 0}]
+    assert result.rows("SELECT url FROM teasers") == [
+        {"url": f"http://www.kcna.kp/en/article/q/{story_key}.kcmsf"}
+    ]
+
+
+def test_an_old_category_page_without_a_heading_is_named_as_its_menu_names_it(
+    tmp_path: Path,
+) -> None:
+    story_key = "e5" * 16
+    pages = {
+        f"/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf": old_category_page(
+            [(story_key, SPOKESMAN, "2024.06.14")], heading=""
+        ),
+        f"/en/article/q/{story_key}.kcmsf": old_kcna_page(SPOKESMAN, SPOKESMAN_STORY, "2024.6.14."),
+    }
+    urls = f"urls=http://www.kcna.kp/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf"
+    with PageProxy("www.kcna.kp", pages) as proxy:
+        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.rows("SELECT categories FROM articles") == [{"categories": '["Top News"]'}]

@@ -406,3 +406,30 @@ def test_an_empty_category_is_read_once_and_is_complete(tmp_path: Path) -> None:
     assert result.rows("SELECT complete FROM listing_state WHERE category_id = ?", (empty,)) == [
         {"complete": 1}
     ]
+
+
+def test_a_filter_page_in_place_of_a_later_listing_page_is_said_loudly(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # A "Web Page Blocked" page answering the POST for page 2 is no failed session: it is
+    # counted and logged as blocked, the run raises the alarm, and the category is read
+    # again next run; what page 1 listed is stored.
+    category = small_site.categories[0]
+    site_server.add_fault(f"/en/article/list/{category.id}", "blocked", page_num=2)
+    db = tmp_path / "archive.db"
+    result = run_crawl(site_server.proxy_url, db)
+
+    assert result.returncode == 3, result.log[-3000:]
+    assert result.stat("wirecrawl/listing/blocked") == 1
+    assert result.stat("wirecrawl/listing/empty_answer") == 0
+    assert "BLOCKED: a 'Web Page Blocked' filter page answered page 2 of category" in result.log
+    assert "ALARM: 1 page(s) were 'Web Page Blocked' filter pages" in result.log
+    assert result.rows("SELECT blocked FROM runs") == [{"blocked": 1}]
+    assert result.rows(
+        "SELECT complete FROM listing_state WHERE category_id = ?", (category.id,)
+    ) == [{"complete": 0}]
+
+    again = run_crawl(site_server.proxy_url, db)
+    assert again.returncode == 0, again.log[-3000:]
+    stored = {row["id"] for row in again.rows("SELECT id FROM articles")}
+    assert stored == {story.id for story in small_site.stories}

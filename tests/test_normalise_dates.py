@@ -10,6 +10,7 @@ from wirecrawl.normalise.dates import (
     JUCHE_OFFSET,
     PYONGYANG,
     date_from_unix_time_in_url,
+    date_of_machine_time,
     juche_to_gregorian,
     month_number,
     parse_day_first_date,
@@ -215,3 +216,23 @@ def test_date_parsers_never_raise(text: str) -> None:
         assert parse(text) is None or isinstance(parse(text), datetime.date)
     found = date_from_unix_time_in_url(text)
     assert found is None or 1990 <= found.year <= 2100
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2018-05-31T23:05:00+00:00", D(2018, 6, 1)),  # 08:05 in Pyongyang (UTC+9)
+        ("2018-05-31T23:05:00Z", D(2018, 6, 1)),
+        ("2016-03-01T15:20:00Z", D(2016, 3, 1)),  # 23:50 under UTC+8:30 (2015-2018)
+        ("2016-03-01T15:40:00Z", D(2016, 3, 2)),  # 00:10 there
+        ("2018-06-01T07:00:00+09:00", D(2018, 6, 1)),
+        ("2018-05-31T23:05:00", D(2018, 5, 31)),  # no offset: as written
+        ("2018-06-01", D(2018, 6, 1)),
+        (" 2018-06-01 ", D(2018, 6, 1)),
+        ("June 1, 2018", None),
+        ("1855-06-01T00:00:00Z", None),
+        ("", None),
+    ],
+)
+def test_date_of_machine_time(value: str, expected: datetime.date | None) -> None:
+    assert date_of_machine_time(value) == expected

@@ -427,3 +427,46 @@ def test_a_teaser_whose_link_is_no_web_address_is_left_out() -> None:
     cut = whole.replace(f'href="{teasers[0].url}"', 'href="http:>Pyongyang"')
     assert cut != whole
     assert AggregatorArticlePage(url, cut).teasers() == teasers[1:]
+
+
+@pytest.mark.parametrize(
+    "machine_time",
+    [
+        '<meta property="article:published_time" content="2018-05-31T23:05:00+00:00">',
+        '<meta itemprop="datePublished" content="2018-05-31T23:05:00Z">',
+    ],
+    ids=["meta-with-offset", "meta-in-utc-z"],
+)
+def test_a_machine_time_in_utc_dates_a_pyongyang_morning_story_on_its_own_day(
+    machine_time: str,
+) -> None:
+    # 23:05 UTC on May 31 is 08:05 on June 1 in Pyongyang (UTC+9 from May 2018): the story's
+    # day, as the page prints it under its headline and as the unix time in its URL says.
+    html_text = standard(
+        f"<h2>{MORE_FROM}</h2>", head=f"<title>{E(HEADLINE)}</title>{machine_time}"
+    )
+    article = AggregatorArticlePage(URL_WITHOUT_TIME, html_text)
+    assert article.published() == dt.date(2018, 6, 1)
+
+
+def test_a_machine_time_without_an_offset_is_taken_as_written() -> None:
+    meta = '<meta property="article:published_time" content="2018-05-31T23:05:00">'
+    html_text = standard(f"<h2>{MORE_FROM}</h2>", head=f"<title>{E(HEADLINE)}</title>{meta}")
+    assert AggregatorArticlePage(URL_WITHOUT_TIME, html_text).published() == dt.date(2018, 5, 31)
+
+
+def test_a_story_sentence_opening_with_more_from_is_story_text_not_the_box_heading() -> None:
+    sentence = "More from the Russian side were present at the talks, the report said."
+    story = [*STORY[:2], sentence, *STORY[2:]]
+    html_text = page(
+        f"<title>{E(HEADLINE)} | KCNA Watch</title>",
+        f"<h1>{E(HEADLINE)}</h1><div>{story_paragraphs(story)}</div><h2>{MORE_FROM}</h2>"
+        + runs(lambda u, t, d: f"<p><a href='{u}'>{E(t)}</a></p><p>{printed(d)}</p><p>{E(t)}</p>")
+        + "<a href='/newstream/'>More Articles</a>",
+    )
+    article = AggregatorArticlePage(URL, html_text)
+    found = article.story()
+    assert found is not None
+    assert found[1] == story
+    assert article.source_label() == "KCNA.kp (En)"
+    assert [teaser.url for teaser in article.teasers()] == [url for url, _t, _d in TEASERS]

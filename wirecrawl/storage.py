@@ -210,6 +210,18 @@ def _listing_order_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_articles_published_id ON articles(published DESC, id)")
 
 
+@MIGRATIONS(name="0009_category_names_once")
+def _category_names_once(db: sqlite_utils.Database) -> None:
+    # A category's name once in a story's `categories`: a story seen under its old-layout URL
+    # and its current one is one row, listed in Top News under each layout's id of it (and an
+    # old category's later pages were taken for categories of their own).
+    db.execute(
+        f"""UPDATE articles SET categories = ({_CATEGORY_NAMES.replace(":id", "articles.id")})
+        WHERE id IN (SELECT article_id FROM article_categories GROUP BY article_id
+                     HAVING count(*) > count(DISTINCT category_name))"""
+    )
+
+
 _last_timestamp: tuple[float, str] = (math.nan, "")
 """The second (since the epoch) last formatted by ``timestamp``, and its text."""
 
@@ -388,7 +400,8 @@ _ARTICLE_COLUMNS = (
 # The JSON list of a story's category names, kept beside the table for datasette's facets.
 _CATEGORY_NAMES = """
 SELECT json_group_array(category_name) FROM (
-    SELECT category_name FROM article_categories WHERE article_id = :id ORDER BY category_name
+    SELECT DISTINCT category_name FROM article_categories WHERE article_id = :id
+    ORDER BY category_name
 )
 """
 

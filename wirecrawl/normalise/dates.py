@@ -177,3 +177,21 @@ def date_from_unix_time_in_url(url: str) -> datetime.date | None:
         if moment.year in _SANE_YEARS:
             return moment.date()
     return None
+
+
+def date_of_machine_time(value: str) -> datetime.date | None:
+    """Return the date in Pyongyang of an ISO 8601 machine time (a page's ``<meta
+    property="article:published_time">`` or ``<time datetime>``), or None if it is none.
+
+    A time with an offset (``2018-05-31T23:05:00+00:00``, ``...Z``) is a moment: its date is
+    Pyongyang's, as for the unix time in a URL (`date_from_unix_time_in_url`), so a story posted
+    there in the morning is not dated the day before. A date alone, or a time without an
+    offset, is taken as written. A date outside 1990-2100 is None.
+    """
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(PYONGYANG)
+    return moment.date() if moment.year in _SANE_YEARS else None

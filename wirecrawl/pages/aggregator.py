@@ -22,6 +22,7 @@ from functools import cached_property
 from wirecrawl.normalise.datelines import split_dateline
 from wirecrawl.normalise.dates import (
     date_from_unix_time_in_url,
+    date_of_machine_time,
     parse_english_date,
     parse_kcna_date,
 )
@@ -31,6 +32,9 @@ from wirecrawl.pages.base import StoryPage, text_of
 from wirecrawl.pages.text_lines import TextLine, text_lines
 
 _MORE_FROM = re.compile(r"\W*more\s+from\s*:?\s*(?P<source>.*?)\s*:?\s*", re.IGNORECASE)
+# The teaser box's heading names a source ("More From KCNA.kp (En)"): a longer line opening
+# with those words is a sentence of the story ("More from the Russian side were present ...").
+_MAX_WORDS_OF_MORE_FROM = 6
 _MORE_ARTICLES = re.compile(r"\W*more\s+articles\W*", re.IGNORECASE)
 
 # A date line may carry a label before the date and a time after it.
@@ -88,6 +92,13 @@ def date_of_line(text: str) -> dt.date | None:
     if _KCNA_DATE_ONLY.fullmatch(stripped):
         return parse_kcna_date(stripped)
     return parse_english_date(stripped)
+
+
+def _more_from(text: str) -> re.Match[str] | None:
+    """The teaser box's heading ``More From <source>``, matched; None for any other line."""
+    if len(text.split()) > _MAX_WORDS_OF_MORE_FROM:
+        return None
+    return _MORE_FROM.fullmatch(text)
 
 
 def _compare_key(text: str) -> str:
@@ -209,16 +220,17 @@ class AggregatorArticlePage(StoryPage):
         teaser's date, never the crawl's."""
         for query in _PUBLISHED_META:
             value = self.selector.css(query).get()
-            day = date_of_line(value) if value else None
+            day = (date_of_machine_time(value) or date_of_line(value)) if value else None
             if day is not None:
                 return day
         for i in self._lines_before_story():
             line = self.lines[i]
             # The date printed, which the reader sees, before a machine time (often UTC).
-            for value in (line.text, *line.times):
-                day = date_of_line(value) or _split_date(value)[1]
-                if day is not None:
-                    return day
+            day = date_of_line(line.text) or _split_date(line.text)[1]
+            for value in line.times:
+                day = day or date_of_machine_time(value) or date_of_line(value)
+            if day is not None:
+                return day
         return date_from_unix_time_in_url(self.url)
 
     def source_label(self) -> str | None:
@@ -226,7 +238,7 @@ class AggregatorArticlePage(StoryPage):
         index = self._structure.more_from
         if index is None:
             return None
-        match = _MORE_FROM.fullmatch(self.lines[index].text)
+        match = _more_from(self.lines[index].text)
         return match["source"] if match and match["source"] else None
 
     def teasers(self) -> list[Teaser]:
@@ -279,7 +291,7 @@ class AggregatorArticlePage(StoryPage):
             (
                 i
                 for i in range(first, len(lines))
-                if _MORE_FROM.fullmatch(lines[i].text) or _MORE_ARTICLES.fullmatch(lines[i].text)
+                if _more_from(lines[i].text) or _MORE_ARTICLES.fullmatch(lines[i].text)
             ),
             len(lines),
         )
@@ -288,9 +300,7 @@ class AggregatorArticlePage(StoryPage):
         end = next((i + 1 for i in range(start, limit) if _ends_with_end_mark(lines[i].text)), None)
         if end is None:
             end = next((i for i in range(start, limit) if i in self._runs), limit)
-        more_from = next(
-            (i for i in range(end, len(lines)) if _MORE_FROM.fullmatch(lines[i].text)), None
-        )
+        more_from = next((i for i in range(end, len(lines)) if _more_from(lines[i].text)), None)
         box_start = end if more_from is None else more_from + 1
         box_end = next(
             (i for i in range(box_start, len(lines)) if _MORE_ARTICLES.fullmatch(lines[i].text)),

@@ -16,7 +16,7 @@ from wirecrawl.items import ListingEntry
 from wirecrawl.normalise.dates import parse_kcna_date
 from wirecrawl.normalise.teasers import dedupe_teasers
 from wirecrawl.normalise.text import clean_text
-from wirecrawl.normalise.urls import canonical_url, kcna_story_key
+from wirecrawl.normalise.urls import canonical_url, kcna_category_key, kcna_story_key
 from wirecrawl.pages.base import Page, StoryPage, text_of
 
 # The date inside a category page's link: `<span class="publish-time">[2024.06.15]</span>`.
@@ -74,13 +74,50 @@ class KcnaOldArticlePage(StoryPage):
         return None
 
 
+def _menu(page: Page) -> dict[str, str]:
+    """The category pages a page links to (its menu): ``.kcmsf`` URL -> name, in page order."""
+    categories: dict[str, str] = {}
+    for link in page.selector.css("a[href*='/en/category/articles/q/']"):
+        try:
+            url = canonical_url(urljoin(page.url, link.attrib["href"]))
+        except ValueError:
+            continue
+        name = text_of(link)
+        if name and url not in categories:
+            categories[url] = name
+    return categories
+
+
 class KcnaOldCategoryPage(Page):
-    """A category page: ``ul.article-link li a``, the date printed inside the link."""
+    """A category page: ``ul.article-link li a``, the date printed inside the link.
+
+    Page 1 of a category is ``/en/category/articles/q/<32 hex>.kcmsf``, the URL the site's menu
+    links to. Its later pages have opaque 64-hex URLs (reached by a form POST): such a URL names
+    a page, not a category, so ``category`` does not take it for one."""
+
+    def _printed_name(self) -> str:
+        titles = self.selector.css("div.category-title")
+        return text_of(titles[0]) if titles else ""
 
     def name(self) -> str | None:
-        """The category's name as the page prints it (``div.category-title``), or None."""
-        titles = self.selector.css("div.category-title")
-        return (text_of(titles[0]) or None) if titles else None
+        """The category's name: as the page prints it (``div.category-title``), else as its
+        menu names the page's own URL; None when neither says."""
+        return self._printed_name() or _menu(self).get(self.url)
+
+    def category(self) -> tuple[str, str | None] | None:
+        """The category this page lists, as (id, name), or None when the page does not say.
+
+        Page 1: the id in its URL, with ``name()``. A later page: the id of the menu's link
+        with the name the page prints, if there is one."""
+        own = kcna_category_key(self.url)
+        if own is not None and len(own) == 32:
+            return own, self.name()
+        printed = self._printed_name()
+        for url, name in _menu(self).items():
+            key = kcna_category_key(url)
+            if printed and name == printed and key is not None and len(key) == 32:
+                return key, name
+        return None
 
     def entries(self) -> list[ListingEntry]:
         """Every story entry in page order, repeats included; texts without their dates."""
@@ -113,10 +150,4 @@ class KcnaOldHomePage(Page):
 
     def categories(self) -> dict[str, str]:
         """Category pages linked from the homepage: ``.kcmsf`` URL -> name, in page order."""
-        categories: dict[str, str] = {}
-        for link in self.selector.css("a[href*='/en/category/articles/q/']"):
-            url = canonical_url(urljoin(self.url, link.attrib["href"]))
-            name = text_of(link)
-            if name and url not in categories:
-                categories[url] = name
-        return categories
+        return _menu(self)

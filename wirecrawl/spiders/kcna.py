@@ -355,8 +355,20 @@ class KcnaSpider(WireSpider):
         page_num: int,
         renewals: int,
     ) -> list[Any]:
-        """Page 2..N of a category. No entries means the session failed: renew and retry."""
+        """Page 2..N of a category. No entries means the session failed: renew and retry. A
+        filter page ("Web Page Blocked") is no failed session: the category is left for the
+        next run, loudly, as when it answers page 1."""
         page = await self.read_listing(response, first=False)
+        if page is not None and page.blocked:
+            self.count("listing/blocked")
+            self.logger.error(
+                "BLOCKED: a 'Web Page Blocked' filter page answered page %d of category %s "
+                "(%s): the rest of the category is left for the next run",
+                page_num,
+                category_id,
+                response.url,
+            )
+            return list(self.end_of_listing(category_id, page_num - 1, reached_end=False))
         listed = page.entries if page is not None else []
         if page is None or not listed:
             return list(self.renew_or_give_up(category_id, page_num, renewals, page_num))
@@ -534,12 +546,16 @@ class KcnaSpider(WireSpider):
             self.logger.error("No story entries on the old-layout listing %s", url)
             return
         self.count("listing/pages_read")
-        category_id = kcna_category_key(url)
-        if category_id is not None and isinstance(page, KcnaOldCategoryPage):
-            # Its name as the page prints it ("Top News"), not its id, in the stories' lists.
-            name = page.name()
-            if name:
-                self.categories.setdefault(category_id, name)
+        category_id = None
+        if isinstance(page, KcnaOldCategoryPage):
+            # Its name as the page or its menu prints it ("Top News"), not its id, in the
+            # stories' lists; a later page whose category the page does not say is a listing
+            # of no category, like the homepage (its opaque URL is no category's id).
+            category = page.category()
+            if category is not None:
+                category_id, name = category
+                if name:
+                    self.categories.setdefault(category_id, name)
         yield from self.entries(entries, url, category_id)
 
     def article_failed(self, failure: Failure) -> Iterator[StoryGoneItem]:
