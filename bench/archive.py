@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import sqlite3
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wirecrawl.normalise.urls import SITE
-from wirecrawl.storage import ArchiveWriter, load_crawl_state, open_archive
+from wirecrawl.storage import ArchiveWriter, connect_read_only, load_crawl_state, open_archive
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.render import render_article
 
@@ -151,7 +150,7 @@ def _article_row(model: _Model, key: str, url: str, title: str, published: str) 
 
 def fts_matches(db_path: Path, term: str) -> int:
     """How many rows the full-text index finds for ``term`` (checks the index is in step)."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+    with connect_read_only(db_path) as conn:
         found = conn.execute(
             "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [term]
         ).fetchone()

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from wirecrawl.storage import connect_read_only
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site
 from wirecrawl.testsite.server import SiteServer
@@ -34,7 +35,7 @@ class CrawlResult:
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """Rows of a query against the crawl's database, as dicts."""
-        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as conn:
+        with connect_read_only(self.db_path) as conn:
             conn.row_factory = sqlite3.Row
             return [dict(row) for row in conn.execute(sql, params)]
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from wirecrawl.demo import SNAPSHOT
+from wirecrawl.storage import connect_read_only
 from wirecrawl.testsite.snapshot import load_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ def demo(db: Path) -> subprocess.CompletedProcess[str]:
 
 
 def stored_ids(db: Path) -> set[str]:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+    with connect_read_only(db) as conn:
         return {row[0] for row in conn.execute("SELECT id FROM articles")}
 
 

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, CrawlResult, run_crawl
 from wirecrawl.lock import ArchiveLock
 from wirecrawl.storage import open_archive
@@ -575,3 +577,26 @@ def test_a_run_whose_every_write_fails_raises_an_alarm(
     assert table(db, "SELECT count(*) AS n FROM articles") == [{"n": 0}]
     assert result.returncode == 3, result.log
     assert "ALARM: writing to the archive failed (" in result.log
+
+
+@pytest.mark.parametrize("name", ["kcna #2", "kcna?2", "kcna%41"])
+def test_an_archive_whose_path_holds_uri_characters_is_read_as_it_is(
+    tmp_path: Path, small_site: Site, site_server: SiteServer, name: str
+) -> None:
+    # A `#`, `?` or `%` in the archive's path is no part of SQLite's URI syntax: the crawl
+    # reads what is stored from that file (not from a stray file beside it), and reparse too.
+    db = tmp_path / name / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.clear_requests()
+
+    second = run_crawl(site_server.proxy_url, db)
+
+    assert second.returncode == 0, second.log[-3000:]
+    assert len(site_requests(site_server)) == CATEGORIES
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(["site", name])
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(db)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"reparse done: {len(small_site.stories)} unchanged, 0 changed, 0 new" in rebuilt.stdout

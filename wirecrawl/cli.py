@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -22,7 +21,13 @@ import sqlite_utils
 from wirecrawl.extract import read_story
 from wirecrawl.lock import ArchiveBusyError, ArchiveLock
 from wirecrawl.normalise.article import normalise_article
-from wirecrawl.storage import ArchiveWriter, article_row, iter_page_versions, open_archive
+from wirecrawl.storage import (
+    ArchiveWriter,
+    article_row,
+    connect_read_only,
+    iter_page_versions,
+    open_archive,
+)
 
 
 class Progress:
@@ -59,7 +64,7 @@ def reparse(db_path: str, out: TextIO) -> Counter[str]:
     published_of.update(db.execute("SELECT url, published FROM teasers").fetchall())
     # Pages are read through a connection of their own, one URL at a time (memory stays flat),
     # while the writer commits its batches.
-    reader = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
+    reader = sqlite_utils.Database(connect_read_only(db_path))
     for url, versions in iter_page_versions(reader):
         # The newest version that reads as a story: a later filter or error page kept for a
         # URL must not hide the good page fetched before it.

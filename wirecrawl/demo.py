@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from wirecrawl.storage import connect_read_only
 from wirecrawl.testsite.server import SiteServer
 from wirecrawl.testsite.snapshot import load_site
 
@@ -27,7 +27,7 @@ def foreign_stories(db_path: Path, snapshot_ids: set[str]) -> int:
     """How many stories in the database did not come from the snapshot (a real archive's)."""
     if not db_path.exists():
         return 0
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
+    with connect_read_only(db_path) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if "articles" not in tables:
             return 0
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if result.returncode != 0:
         print(f"the crawl failed (exit {result.returncode})", file=sys.stderr)
         return result.returncode
-    with sqlite3.connect(f"file:{args.db}?mode=ro", uri=True) as conn:
+    with connect_read_only(args.db) as conn:
         new = conn.execute("SELECT stories_new FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
         stories = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         days = conn.execute("SELECT count(DISTINCT published) FROM articles").fetchone()[0]

@@ -289,6 +289,13 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def connect_read_only(path: str | Path, timeout: float = 30.0) -> sqlite3.Connection:
+    """A read-only connection to the archive at ``path`` (which must exist). The path goes into
+    SQLite's ``file:`` URI quoted: a ``#``, ``?`` or ``%`` in a file or folder name would
+    otherwise end the path or escape the next characters, and another file be opened, or made."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+
+
 def open_archive(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the archive at ``path`` and bring its schema up to date.
 
@@ -341,7 +348,7 @@ def load_crawl_state(
     state = CrawlState()
     if not path.exists():
         return state
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as conn:
+    with connect_read_only(path) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if "article_urls" not in tables:
             return state
