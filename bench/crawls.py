@@ -15,7 +15,7 @@ from pathlib import Path
 
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site
-from wirecrawl.testsite.server import RequestRecord, SiteServer
+from wirecrawl.testsite.server import RequestRecord, SiteServer, proxy_env
 from wirecrawl.testsite.snapshot import write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,14 +88,8 @@ def run_measured(command: list[str], log: Path, env: dict[str, str] | None = Non
 
 
 def crawl_env(proxy_url: str) -> dict[str, str]:
-    """The environment of a crawl through the imitation: ``http_proxy`` and nothing else."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key.lower() not in {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
-    }
-    env["http_proxy"] = proxy_url
-    return env
+    """The environment of a crawl through the imitation: every proxy variable its server."""
+    return proxy_env(proxy_url)
 
 
 def scrapy_command(db: Path, *args: str) -> list[str]:

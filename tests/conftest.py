@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 from wirecrawl.storage import connect_read_only
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site
-from wirecrawl.testsite.server import SiteServer
+from wirecrawl.testsite.server import SiteServer, proxy_env
 from wirecrawl.testsite.snapshot import write_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,18 +48,9 @@ class CrawlResult:
 
 
 def crawl_env(proxy_url: str) -> dict[str, str]:
-    """This environment with every proxy variable replaced: http and https to ``proxy_url``.
-
-    An https:// URL (a redirect, a typo) goes to the local server too, which refuses it: no
-    test request can leave the machine, whatever URL it names.
-    """
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key.lower() not in {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
-    }
-    env["http_proxy"] = env["https_proxy"] = proxy_url
-    return env
+    """Every proxy variable replaced (``proxy_env``): no test request can leave the machine,
+    whatever URL it names (a redirect to https://, a typo)."""
+    return proxy_env(proxy_url)
 
 
 def crawl_command(db_path: Path, *args: str, spider: str = "kcna") -> list[str]:

@@ -10,13 +10,12 @@ holds: run again, it stores none and makes one request per category.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from wirecrawl.storage import connect_read_only
-from wirecrawl.testsite.server import SiteServer
+from wirecrawl.testsite.server import SiteServer, proxy_env
 from wirecrawl.testsite.snapshot import load_site
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     with SiteServer(args.snapshot) as server:
-        env = {**os.environ, "http_proxy": server.proxy_url, "HTTP_PROXY": server.proxy_url}
+        # Every proxy variable replaced, a user's no_proxy too: nothing leaves the machine.
+        env = proxy_env(server.proxy_url)
         command = [
             sys.executable, "-m", "scrapy", "crawl", "kcna",
             "-s", f"WIRECRAWL_DB={args.db.resolve()}",

@@ -45,6 +45,7 @@ from twisted.internet.error import ConnectionDone, ConnectionLost
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from wirecrawl.normalise.text import clean_text
+from wirecrawl.normalise.urls import is_kcna_host
 
 logger = logging.getLogger(__name__)
 
@@ -140,23 +141,42 @@ class _StatsMiddleware:
 
 
 class StayOnSiteMiddleware(_StatsMiddleware):
-    """Refuses every request to a host outside the spider's ``allowed_domains``.
+    """Refuses every request to a host outside the spider's ``allowed_domains``, and every
+    request to kcna.kp that is not plain HTTP.
 
     Scrapy's OffsiteMiddleware lets a ``dont_filter`` request through, and a redirect keeps
     the ``dont_filter`` of the request it answers. The kcna spider sets it on every request
     (it reads listing pages again on purpose), so without this a redirect to another host
     would be followed. A spider without ``allowed_domains`` is not limited.
+
+    kcna.kp is served over plain HTTP only, and people crawl it through ``http_proxy`` (it bans
+    addresses, and networks block it). Scrapy sends an https request through ``https_proxy``
+    alone, or straight to the site: a redirect to https (a captive portal, anything on the
+    plain-HTTP path) or an https link would reach the site from the user's own address.
     """
 
     def process_request(self, request: Request) -> None:
+        parts = urlparse_cached(request)
+        host = parts.hostname or ""
+        if parts.scheme != "http" and is_kcna_host(host):
+            self.stats.inc_value("wirecrawl/download/not_plain_http_refused")
+            raise IgnoreRequest(
+                f"refused: {request.url}: kcna.kp is served over plain HTTP only, and an "
+                f"{parts.scheme} request would not go through http_proxy"
+                + _redirected_from(request)
+            )
         domains = list(getattr(self.crawler.spider, "allowed_domains", None) or [])
-        host = urlparse_cached(request).hostname or ""
         if not domains or on_allowed_domain(host, domains):
             return
         self.stats.inc_value("wirecrawl/download/offsite_refused")
-        redirected_from = request.meta.get("redirect_urls") or []
-        via = f", redirected from {redirected_from[0]}" if redirected_from else ""
-        raise IgnoreRequest(f"refused: {host} is off the allowed domains {domains}{via}")
+        raise IgnoreRequest(
+            f"refused: {host} is off the allowed domains {domains}" + _redirected_from(request)
+        )
+
+
+def _redirected_from(request: Request) -> str:
+    redirected_from = request.meta.get("redirect_urls") or []
+    return f", redirected from {redirected_from[0]}" if redirected_from else ""
 
 
 class HtmlOnlyMiddleware(_StatsMiddleware):

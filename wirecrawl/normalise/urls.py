@@ -24,7 +24,8 @@ _CATEGORY_PATHS = (
 )
 
 
-def _is_kcna_host(host: str) -> bool:
+def is_kcna_host(host: str) -> bool:
+    """Whether ``host`` (lower case, no port) is kcna.kp or one of its subdomains."""
     return host == "kcna.kp" or host.endswith(".kcna.kp")
 
 
@@ -38,7 +39,7 @@ def _kcna_path(url: str) -> str | None:
         return None
     if parts.scheme not in {"", "http", "https"}:
         return None
-    if parts.netloc and not _is_kcna_host(host):
+    if parts.netloc and not is_kcna_host(host):
         return None
     return parts.path
 
@@ -108,7 +109,7 @@ def canonical_url(url: str) -> str:
     scheme, host, port, path = parts.scheme, parts.hostname, parts.port, parts.path
     if port == _DEFAULT_PORTS.get(scheme):
         port = None
-    if scheme in _DEFAULT_PORTS and _is_kcna_host(host.rstrip(".")):
+    if scheme in _DEFAULT_PORTS and is_kcna_host(host.rstrip(".")):
         host = host.rstrip(".")
         if host == "kcna.kp":
             host = "www.kcna.kp"

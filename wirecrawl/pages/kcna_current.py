@@ -126,9 +126,15 @@ class KcnaListingPage(Page):
         return Pagination(**values)
 
     def form_action(self) -> str | None:
-        """Absolute URL that pages 2..N are POSTed to."""
+        """Absolute URL that pages 2..N are POSTed to, canonical (plain HTTP, as the site is
+        served: an https action would not go through ``http_proxy``); None without one."""
         action = self.selector.css("form#article_form::attr(action)").get()
-        return urljoin(self.url, action) if action else None
+        if not action:
+            return None
+        try:
+            return canonical_url(urljoin(self.url, action))
+        except ValueError:
+            return None
 
     def form_fields(self) -> dict[str, str]:
         """The hidden fields of ``#article_form`` (``page_num``, ``cnt_per_page``, ``_csrf``...)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
 import re
 import secrets
 import select
@@ -67,8 +68,9 @@ BEHAVIOURS = frozenset(
     {
         "ok", "500", "503", "404", "429", "blocked", "empty", "drop-session",
         "truncated", "truncated-gzip", "truncated-text", "short", "reset", "hang-headers",
-        "hang-body", "redirect-loop", "redirect-offsite", "wrong-type", "octet-stream",
-        "wrong-charset", "no-charset", "huge", "gzip-bomb", "no-title", "no-paragraphs",
+        "hang-body", "redirect-loop", "redirect-offsite", "redirect-https", "wrong-type",
+        "octet-stream", "wrong-charset", "no-charset", "huge", "gzip-bomb", "no-title",
+        "no-paragraphs",
     }
 )  # fmt: skip
 """What a queued fault can do to one request:
@@ -89,6 +91,7 @@ BEHAVIOURS = frozenset(
 - `hang-body`: send the headers and half the body, then nothing, until the client hangs up;
 - `redirect-loop`: 302 to the very URL asked for (queue it many times for a real loop);
 - `redirect-offsite`: 302 to the same path on another host (`OFFSITE_HOST`);
+- `redirect-https`: 302 to the same URL over https (which the site does not speak);
 - `wrong-type`, `octet-stream`: the page, labelled `image/png` or `application/octet-stream`;
 - `wrong-charset`: the page (UTF-8) labelled `text/html;charset=iso-8859-1`;
 - `no-charset`: the page labelled `text/html`, its `<meta charset>` removed;
@@ -226,6 +229,20 @@ def _int_or_none(value: str | None) -> int | None:
         return int(value.strip())
     except ValueError:
         return None
+
+
+def proxy_env(proxy_url: str) -> dict[str, str]:
+    """This process's environment with every proxy variable replaced: ``http_proxy`` and
+    ``https_proxy`` both ``proxy_url``, no ``no_proxy`` or ``all_proxy``. A crawl run with it
+    sends every request to the local server, whatever URL it names (the server refuses what it
+    does not serve): nothing leaves the machine, whatever proxies the user's shell sets."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key.lower() not in {"http_proxy", "https_proxy", "no_proxy", "all_proxy"}
+    }
+    env["http_proxy"] = env["https_proxy"] = proxy_url
+    return env
 
 
 class SiteServer:
@@ -461,6 +478,9 @@ class SiteServer:
             return _Reply(status=302, headers=[("Location", incoming.url)])
         if behaviour == "redirect-offsite":
             location = f"http://{OFFSITE_HOST}{incoming.path}"
+            return _Reply(status=302, headers=[("Location", location)])
+        if behaviour == "redirect-https":
+            location = "https://" + incoming.url.removeprefix("http://")
             return _Reply(status=302, headers=[("Location", location)])
         if behaviour == "blocked":
             return _Reply(status=200, body=render_blocked_page(incoming.url).encode())
