@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,3 +149,88 @@ def test_reparse_of_a_missing_archive_says_so_and_makes_none(tmp_path: Path) -> 
     assert done.stderr.strip() == f"wirecrawl: no archive at {missing}"
     assert done.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_archive_damaged_inside_a_table_is_refused_before_any_request(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # Damage in a table's pages, not in the schema: the archive opens and migrates, and only
+    # reading its rows fails. The run must not exit 0 having done nothing, hour after hour.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_article_urls_1'"
+        ).fetchone()
+    with db.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    site_server.clear_requests()
+
+    result = run_crawl(site_server.proxy_url, db)
+
+    assert result.returncode == 2, result.log[-3000:]
+    assert f"wirecrawl: cannot read the archive {db}" in result.log
+    assert "database disk image is malformed" in result.log
+    assert [r.path for r in site_server.requests if r.path != "/robots.txt"] == []
+
+
+def make_read_only(path: Path) -> None:
+    """Writes to ``path`` refused, for root too: the immutable flag (chmod binds no root)."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+    else:
+        path.chmod(0o444)
+
+
+def make_writable(path: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(path)], check=True, capture_output=True)
+    else:
+        path.chmod(0o644)
+
+
+def test_a_read_only_archive_is_refused_before_any_request(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    site_server.clear_requests()
+    make_read_only(db)
+    try:
+        result = run_crawl(site_server.proxy_url, db)
+        rebuilt = subprocess.run(
+            [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(db)],
+            cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        make_writable(db)
+
+    assert result.returncode == 2, result.log[-3000:]
+    assert f"wirecrawl: cannot use the archive {db}: attempt to write a readonly database" in (
+        result.log
+    )
+    assert site_server.requests == []
+    assert rebuilt.returncode == 2, rebuilt.stderr
+    assert "cannot use the archive" in rebuilt.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
+def test_a_spider_whose_start_fails_does_not_exit_0(
+    tmp_path: Path, site_server: SiteServer
+) -> None:
+    result = run_crawl(
+        site_server.proxy_url,
+        tmp_path / "archive.db",
+        "-s",
+        "SPIDER_MODULES=tests.failing_spiders",
+        spider="failing_start",
+    )
+    assert "the spider's start failed" in result.log
+    assert "'finish_reason': 'start_error'" in result.log
+    assert result.returncode == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,6 +24,7 @@ from wirecrawl.lock import ArchiveBusyError, ArchiveLock
 from wirecrawl.normalise.article import normalise_article
 from wirecrawl.storage import (
     ArchiveWriter,
+    SchemaTooNewError,
     article_row,
     connect_read_only,
     iter_page_versions,
@@ -116,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveBusyError as error:
         print(f"wirecrawl: {error}", file=sys.stderr)
         return 75
+    except (SchemaTooNewError, sqlite3.Error) as error:
+        print(f"wirecrawl: cannot use the archive {args.db}: {error}", file=sys.stderr)
+        return 2
     named = ("unchanged", "changed", "new", "not_article")
     # Then any other outcome that happened (merged, garbled_kept).
     others = sorted(key for key in counts if key not in named and counts[key])

@@ -299,7 +299,9 @@ def connect_read_only(path: str | Path, timeout: float = 30.0) -> sqlite3.Connec
 def open_archive(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the archive at ``path`` and bring its schema up to date.
 
-    Raises SchemaTooNewError, changing nothing, for a database of a newer schema.
+    Raises SchemaTooNewError, changing nothing, for a database of a newer schema, and
+    sqlite3.OperationalError for one that cannot be written (a read-only file or mount):
+    SQLite opens such a file read-only without a word, and only the first write would fail.
     """
     db = connect(path)
     known = {migration.name for migration in MIGRATIONS._migrations}
@@ -311,7 +313,26 @@ def open_archive(path: str | Path) -> sqlite_utils.Database:
             "it was written by a newer version; upgrade wirecrawl"
         )
     MIGRATIONS.apply(db)
+    try:
+        _check_writable(db)
+    except sqlite3.Error:
+        db.close()
+        raise
     return db
+
+
+def _check_writable(db: sqlite_utils.Database) -> None:
+    """Raise sqlite3.OperationalError unless the archive takes a write (one that is undone)."""
+    conn = db.conn
+    conn.execute("SAVEPOINT wirecrawl_write_check")
+    try:
+        conn.execute(
+            "UPDATE _sqlite_migrations SET name = name "
+            "WHERE rowid = (SELECT min(rowid) FROM _sqlite_migrations)"
+        )
+    finally:
+        conn.execute("ROLLBACK TO wirecrawl_write_check")
+        conn.execute("RELEASE wirecrawl_write_check")
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 Before any request: the spider's ``-a`` arguments are checked, the archive's lock is taken,
 and the database is opened and migrated (a database from a newer wirecrawl, a corrupt or
-unwritable file stops the run). Exit codes: 0 done; 1 Scrapy could not start the crawl;
-2 bad arguments or database; 3 the crawl raised an alarm (see ``wirecrawl.runlog``);
-4 the crawl was stopped before its end (Ctrl-C, SIGTERM: Scrapy's finish reason ``shutdown``);
-75 another run holds the archive (try again later).
+unwritable file stops the run, and so does one whose rows cannot be read when the spider reads
+what it holds). Exit codes: 0 done; 1 Scrapy could not start the crawl, or the spider failed
+while making its first requests; 2 bad arguments or database; 3 the crawl raised an alarm
+(see ``wirecrawl.runlog``); 4 the crawl was stopped before its end (Ctrl-C, SIGTERM: Scrapy's
+finish reason ``shutdown``); 75 another run holds the archive (try again later).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from wirecrawl.lock import ArchiveBusyError, ArchiveLock
+from wirecrawl.spiders.shared import ARCHIVE_UNREADABLE
 from wirecrawl.storage import SchemaTooNewError, open_archive
 
 EXIT_BAD_INPUT = 2
@@ -63,11 +65,17 @@ class Command(ScrapyCrawlCommand):
             self.crawler_process.start()
         finally:
             lock.release()
-        if self.crawler_process.bootstrap_failed:
+        finish_reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
+        if self.crawler_process.bootstrap_failed or finish_reason == "start_error":
+            # Scrapy could not start the crawl, or the spider failed while making its first
+            # requests (the log has its traceback): whatever else happened, not a good run.
             self.exitcode = 1
+        elif finish_reason == ARCHIVE_UNREADABLE:
+            print(f"wirecrawl: cannot read the archive {db_path} (see the log)", file=sys.stderr)
+            self.exitcode = EXIT_BAD_INPUT
         elif crawler.stats is not None and crawler.stats.get_value("wirecrawl/alarms"):
             self.exitcode = EXIT_ALARM
-        elif crawler.stats is not None and crawler.stats.get_value("finish_reason") == "shutdown":
+        elif finish_reason == "shutdown":
             # What it stored is kept, and the next run goes on from there; but it did not
             # finish, and cron or systemd must not be told it did.
             self.exitcode = EXIT_STOPPED

@@ -16,10 +16,12 @@ The spider only decides what to fetch; the page classes in ``wirecrawl.pages`` r
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from scrapy.exceptions import CloseSpider
 from scrapy.http import FormRequest, Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -36,7 +38,14 @@ from wirecrawl.normalise.urls import SITE, canonical_url, kcna_category_key
 from wirecrawl.pages.dispatch import page_kind
 from wirecrawl.pages.kcna_current import Pagination
 from wirecrawl.pages.kcna_old import KcnaOldCategoryPage, KcnaOldHomePage
-from wirecrawl.spiders.shared import REASON, WireSpider, describe, refuse_unknown, utcnow
+from wirecrawl.spiders.shared import (
+    ARCHIVE_UNREADABLE,
+    REASON,
+    WireSpider,
+    describe,
+    refuse_unknown,
+    utcnow,
+)
 from wirecrawl.storage import CrawlState, load_crawl_state
 
 # Category ids of the current layout. The spider also follows categories it finds in the
@@ -184,13 +193,13 @@ class KcnaSpider(WireSpider):
         """Article pages given with ``-a urls=``; else page 1 of every chosen category, the
         stories listed before but never stored, and those ``recheck_days`` asks for."""
         if self.urls:
-            self.state = load_crawl_state(self.settings["WIRECRAWL_DB"], f"{SITE}/")
+            self.state = self.read_archive()
             for url in self.urls:
                 for request in self.requests_for_url(url):
                     yield request
             return
         since = utcnow() - dt.timedelta(days=self.recheck_days) if self.recheck_days else None
-        self.state = load_crawl_state(self.settings["WIRECRAWL_DB"], f"{SITE}/", since)
+        self.state = self.read_archive(since)
         self.logger.info(
             "Archive holds %d story URLs; %d listed stories were never stored; %d to recheck",
             len(self.state.stored_urls),
@@ -204,6 +213,17 @@ class KcnaSpider(WireSpider):
         for url, published, reason in again:
             for request in self.article_request(url, published, reason):
                 yield request
+
+    def read_archive(self, recheck_since: dt.datetime | None = None) -> CrawlState:
+        """What the archive holds, or CloseSpider (finish reason ``archive_unreadable``, exit
+        code 2) before any request when SQLite cannot read it: a file damaged inside a table
+        opens and migrates, and only reading its rows fails."""
+        path = self.settings["WIRECRAWL_DB"]
+        try:
+            return load_crawl_state(path, f"{SITE}/", recheck_since)
+        except sqlite3.DatabaseError as error:
+            self.logger.error("Cannot read the archive %s: %s; nothing was fetched", path, error)
+            raise CloseSpider(ARCHIVE_UNREADABLE) from error
 
     def requests_for_url(self, url: str) -> Iterator[Request]:
         """What to fetch for a page given with ``-a urls=``, by the kind of page it is."""

@@ -31,6 +31,11 @@ REASON = "wirecrawl_reason"
 which the run's alarms read (``wirecrawl.runlog``)."""
 
 
+ARCHIVE_UNREADABLE = "archive_unreadable"
+"""The finish reason of a crawl that could not read its archive before its first request
+(``scrapy crawl`` then exits 2, as for any unusable database)."""
+
+
 def utcnow() -> dt.datetime:
     """Now, in UTC, timezone-aware."""
     return dt.datetime.now(dt.UTC)
