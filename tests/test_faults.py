@@ -120,6 +120,17 @@ FAULTS = [
         r"\['kcna.kp'\], redirected from {url}\)",
     ),
     Fault(
+        "redirect-https",
+        "wirecrawl/download/not_plain_http_refused",
+        r"Article page failed: \S+ \(refused: https://\S+: kcna.kp is served over plain HTTP "
+        r"only, and an https request would not go through http_proxy, redirected from {url}\)",
+    ),
+    Fault(
+        "huge-headers",
+        "wirecrawl/download/failed/headers_too_large",
+        r"Download failed: {url}: the answer's headers passed 65536 bytes",
+    ),
+    Fault(
         "wrong-type",
         "wirecrawl/download/wrong_type",
         r"Article page failed: {url} \(refused: served as 'image/png', not as an HTML page\)",

@@ -44,6 +44,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import ConnectionDone, ConnectionLost
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
+from wirecrawl.headerlimit import HeadersTooLargeError
 from wirecrawl.normalise.text import clean_text
 from wirecrawl.normalise.urls import is_kcna_host
 
@@ -116,6 +117,9 @@ def describe_failure(exception: BaseException) -> tuple[str, str]:
         return "timeout", f"no complete answer in time ({exception})"
     if isinstance(exception, ResponseDataLossError):
         return "data_loss", "the body ended before its Content-Length (data loss)"
+    too_large = _headers_too_large(exception)
+    if too_large is not None:
+        return "headers_too_large", str(too_large)
     if isinstance(exception, DownloadFailedError | ConnectionLost | ConnectionDone):
         return "connection_lost", f"the connection broke off mid-answer ({exception})"
     if isinstance(exception, DownloadCancelledError):
@@ -125,6 +129,19 @@ def describe_failure(exception: BaseException) -> tuple[str, str]:
     if isinstance(exception, CannotResolveHostError):
         return "dns", f"host name not found ({exception})"
     return "other", f"{type(exception).__name__}: {exception}"
+
+
+def _headers_too_large(exception: BaseException) -> HeadersTooLargeError | None:
+    """The HeadersTooLargeError behind a failed download: Scrapy raises DownloadFailedError
+    from Twisted's ResponseFailed, whose ``reasons`` are Failures."""
+    seen: list[BaseException | None] = [exception, exception.__cause__]
+    for error in seen:
+        if isinstance(error, HeadersTooLargeError):
+            return error
+        for reason in getattr(error, "reasons", None) or []:
+            if isinstance(getattr(reason, "value", None), HeadersTooLargeError):
+                return reason.value  # type: ignore[no-any-return]
+    return None
 
 
 class _StatsMiddleware:

@@ -50,6 +50,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # A story page is ~100 KB; anything past 16 MB is not a story (and bounds a decompression bomb).
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# The headers of an answer, which DOWNLOAD_MAXSIZE does not count (the site's are about 1 KB):
+# wirecrawl/headerlimit.py.
+WIRECRAWL_MAX_HEADER_BYTES = 64 * 1024
 
 # Both default to on in Scrapy 2.19 and both run code inside the process: never open them.
 TELNETCONSOLE_ENABLED = False
@@ -82,6 +85,7 @@ EXTENSIONS = {
     "wirecrawl.corestats.CoreStats": 0,
     "wirecrawl.runlog.RunLog": 500,
     "wirecrawl.gcthreshold.GcThreshold": 100,
+    "wirecrawl.headerlimit.HeaderLimit": 0,
 }
 # Python's default is 700, which keeps the collector busy for little while a crawl runs (the
 # figures are in wirecrawl/gcthreshold.py). 0: Python's own thresholds.

@@ -69,8 +69,8 @@ BEHAVIOURS = frozenset(
         "ok", "500", "503", "404", "429", "blocked", "empty", "drop-session",
         "truncated", "truncated-gzip", "truncated-text", "short", "reset", "hang-headers",
         "hang-body", "redirect-loop", "redirect-offsite", "redirect-https", "wrong-type",
-        "octet-stream", "wrong-charset", "no-charset", "huge", "gzip-bomb", "no-title",
-        "no-paragraphs",
+        "octet-stream", "wrong-charset", "no-charset", "huge", "huge-headers", "gzip-bomb",
+        "no-title", "no-paragraphs",
     }
 )  # fmt: skip
 """What a queued fault can do to one request:
@@ -96,6 +96,7 @@ BEHAVIOURS = frozenset(
 - `wrong-charset`: the page (UTF-8) labelled `text/html;charset=iso-8859-1`;
 - `no-charset`: the page labelled `text/html`, its `<meta charset>` removed;
 - `huge`: the page with a paragraph of `HUGE_PADDING` bytes added (Content-Length given);
+- `huge-headers`: the page with `HUGE_HEADERS` bytes of header lines (8,000 bytes each);
 - `gzip-bomb`: the page with a paragraph of `BOMB_PADDING` bytes added, gzipped: a few
   tens of KB on the wire;
 - `no-title`: the article page with its headline emptied (`<h1>` and `<title>`);
@@ -110,6 +111,8 @@ OFFSITE_HOST = "www.example.com"
 """Where `redirect-offsite` sends the client."""
 HUGE_PADDING = 2 * 1024 * 1024
 """Bytes a `huge` fault adds to a page: past any `DOWNLOAD_MAXSIZE` a test sets below it."""
+HUGE_HEADERS = 4 * 1024 * 1024
+"""Bytes of header lines a `huge-headers` fault sends with a page."""
 BOMB_PADDING = 32 * 1024 * 1024
 """Bytes a `gzip-bomb` page inflates by: twice wirecrawl's `DOWNLOAD_MAXSIZE` of 16 MiB."""
 HANG_LIMIT = 120.0
@@ -219,6 +222,10 @@ def _with_page_fault(reply: _Reply, behaviour: str) -> _Reply:
         reply.body = _TITLE.sub(rb"\1KCNA | \2", reply.body)
     elif behaviour == "no-paragraphs":
         reply.body = _BODY_PARAGRAPH.sub(b"", reply.body)
+    elif behaviour == "huge-headers":
+        line = "x" * 8000
+        count = HUGE_HEADERS // len(line)
+        reply.headers.extend((f"X-Padding-{n}", line) for n in range(count))
     return reply
 
 
