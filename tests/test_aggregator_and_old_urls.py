@@ -9,7 +9,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import PageProxy, run_crawl
+from tests.conftest import CrawlResult, PageProxy, run_crawl
 from wirecrawl.extract import read_fetched_story
 from wirecrawl.normalise.article import normalise_article
 from wirecrawl.storage import ArchiveWriter, article_row, open_archive, timestamp
@@ -256,6 +256,15 @@ def current_article(title: str, story: list[str]) -> str:
     )
 
 
+def crawl_pages(tmp_path: Path, pages: dict[str, str], *paths: str) -> CrawlResult:
+    """``pages`` served as www.kcna.kp, the pages at ``paths`` crawled with -a urls=."""
+    urls = "urls=" + ",".join(f"http://www.kcna.kp{path}" for path in paths)
+    with PageProxy("www.kcna.kp", pages) as proxy:
+        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
+    assert result.returncode == 0, result.log[-3000:]
+    return result
+
+
 def test_a_story_listed_in_top_news_of_both_layouts_is_in_it_once(tmp_path: Path) -> None:
     # One story under its current and its old URL is one row; each layout has its own id for
     # Top News. Its categories, and the dashboard's count of Top News, name it once.
@@ -272,13 +281,14 @@ def test_a_story_listed_in_top_news_of_both_layouts_is_in_it_once(tmp_path: Path
             SPOKESMAN, SPOKESMAN_STORY, "Juche113.6.14."
         ),
     }
-    urls = (
-        f"urls=http://www.kcna.kp/en/article/list/{NEW_TOP_NEWS},"
-        f"http://www.kcna.kp/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf"
+    listing, category = (
+        f"/en/article/list/{NEW_TOP_NEWS}",
+        f"/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf",
     )
-    with PageProxy("www.kcna.kp", pages) as proxy:
-        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
-    assert result.returncode == 0, result.log[-3000:]
+    assert_one_story_in_top_news_once(crawl_pages(tmp_path, pages, listing, category))
+
+
+def assert_one_story_in_top_news_once(result: CrawlResult) -> None:
     assert result.rows("SELECT categories FROM articles") == [{"categories": '["Top News"]'}]
     assert result.rows(STORIES_PER_CATEGORY) == [{"category": "Top News", "stories": 1}]
 
@@ -314,31 +324,31 @@ def test_a_later_page_of_an_old_category_is_no_category_of_its_own(tmp_path: Pat
         f"/en/category/articles/q/{later_page}.kcmsf": old_category_page(entries),
         f"/en/article/q/{story_key}.kcmsf": old_kcna_page(SPOKESMAN, SPOKESMAN_STORY, "2024.6.14."),
     }
-    urls = (
-        f"urls=http://www.kcna.kp/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf,"
-        f"http://www.kcna.kp/en/category/articles/q/{later_page}.kcmsf"
+    first, later = (
+        f"/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf",
+        f"/en/category/articles/q/{later_page}.kcmsf",
     )
-    with PageProxy("www.kcna.kp", pages) as proxy:
-        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
-    assert result.returncode == 0, result.log[-3000:]
-    assert result.rows("SELECT categories FROM articles") == [{"categories": '["Top News"]'}]
+    result = crawl_pages(tmp_path, pages, first, later)
+    assert_one_story_in_top_news_once(result)
     assert result.rows("SELECT DISTINCT category_id FROM article_categories") == [
         {"category_id": OLD_TOP_NEWS}
     ]
 
 
-def test_a_later_page_that_does_not_say_its_category_records_none(tmp_path: Path) -> None:
-    story_key, later_page = "c3" * 16, "d4" * 32
+def crawl_one_old_category_page(tmp_path: Path, page_key: str, story_key: str) -> CrawlResult:
+    """An old category page without its heading, listing one story, crawled with -a urls=."""
     pages = {
-        f"/en/category/articles/q/{later_page}.kcmsf": old_category_page(
+        f"/en/category/articles/q/{page_key}.kcmsf": old_category_page(
             [(story_key, SPOKESMAN, "2024.06.14")], heading=""
         ),
         f"/en/article/q/{story_key}.kcmsf": old_kcna_page(SPOKESMAN, SPOKESMAN_STORY, "2024.6.14."),
     }
-    urls = f"urls=http://www.kcna.kp/en/category/articles/q/{later_page}.kcmsf"
-    with PageProxy("www.kcna.kp", pages) as proxy:
-        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
-    assert result.returncode == 0, result.log[-3000:]
+    return crawl_pages(tmp_path, pages, f"/en/category/articles/q/{page_key}.kcmsf")
+
+
+def test_a_later_page_that_does_not_say_its_category_records_none(tmp_path: Path) -> None:
+    story_key = "c3" * 16
+    result = crawl_one_old_category_page(tmp_path, "d4" * 32, story_key)
     assert result.rows("SELECT categories FROM articles") == [{"categories": "[]"}]
     assert result.rows("SELECT count(*) AS n FROM article_categories") == [{"n": 0}]
     assert result.rows("SELECT url FROM teasers") == [
@@ -349,15 +359,5 @@ def test_a_later_page_that_does_not_say_its_category_records_none(tmp_path: Path
 def test_an_old_category_page_without_a_heading_is_named_as_its_menu_names_it(
     tmp_path: Path,
 ) -> None:
-    story_key = "e5" * 16
-    pages = {
-        f"/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf": old_category_page(
-            [(story_key, SPOKESMAN, "2024.06.14")], heading=""
-        ),
-        f"/en/article/q/{story_key}.kcmsf": old_kcna_page(SPOKESMAN, SPOKESMAN_STORY, "2024.6.14."),
-    }
-    urls = f"urls=http://www.kcna.kp/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf"
-    with PageProxy("www.kcna.kp", pages) as proxy:
-        result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", urls)
-    assert result.returncode == 0, result.log[-3000:]
+    result = crawl_one_old_category_page(tmp_path, OLD_TOP_NEWS, "e5" * 16)
     assert result.rows("SELECT categories FROM articles") == [{"categories": '["Top News"]'}]

@@ -151,15 +151,22 @@ def test_reparse_of_a_missing_archive_says_so_and_makes_none(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
 
 
+def crawled_into_one_file(site_server: SiteServer, tmp_path: Path) -> Path:
+    """An archive of the site, its write-ahead log copied into the file and emptied."""
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return db
+
+
 def test_an_archive_damaged_inside_a_table_is_refused_before_any_request(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:
     # Damage in a table's pages, not in the schema: the archive opens and migrates, and only
     # reading its rows fails. The run must not exit 0 having done nothing, hour after hour.
-    db = tmp_path / "archive.db"
-    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    db = crawled_into_one_file(site_server, tmp_path)
     with closing(sqlite3.connect(db)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         (root,) = conn.execute(
             "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_article_urls_1'"
@@ -195,10 +202,7 @@ def make_writable(path: Path) -> None:
 def test_a_read_only_archive_is_refused_before_any_request(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:
-    db = tmp_path / "archive.db"
-    assert run_crawl(site_server.proxy_url, db).returncode == 0
-    with closing(sqlite3.connect(db)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db = crawled_into_one_file(site_server, tmp_path)
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     site_server.clear_requests()
     make_read_only(db)
