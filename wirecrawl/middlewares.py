@@ -134,8 +134,8 @@ def describe_failure(exception: BaseException) -> tuple[str, str]:
 def _headers_too_large(exception: BaseException) -> HeadersTooLargeError | None:
     """The HeadersTooLargeError behind a failed download: Scrapy raises DownloadFailedError
     from Twisted's ResponseFailed, whose ``reasons`` are Failures."""
-    seen: list[BaseException | None] = [exception, exception.__cause__]
-    for error in seen:
+    chain: list[BaseException | None] = [exception, exception.__cause__]
+    for error in chain:
         if isinstance(error, HeadersTooLargeError):
             return error
         for reason in getattr(error, "reasons", None) or []:
