@@ -52,6 +52,24 @@ def alarms(stats: dict[str, Any]) -> list[str]:
     )
     if read == 0 and failed and good:
         found.append(f"none of the category listings could be read ({failed} failed)")
+    # The site's markup or paging changed under the crawl, in part: the stories of those
+    # listings would go unread, run after run, without a word.
+    changed = {
+        "not_listing": "listing page(s) answered with a page that reads as no listing",
+        "wrong_page": "listing page(s) answered another page than the one asked for",
+        "undated_pages": "listing page(s) with no entry whose date reads",
+        "failed_again": "category listing(s) not read to their end in this run nor the one before",
+    }
+    for outcome, what in changed.items():
+        count = _stat(stats, f"wirecrawl/listing/{outcome}")
+        if count and (outcome != "not_listing" or read):
+            found.append(f"{count} {what}: the site may have changed (see the log's errors)")
+    kept = _stat(stats, "wirecrawl/store/dateline_lost_kept")
+    if kept:
+        found.append(
+            f"{kept} stored story(ies) read again without their dateline, kept as stored: the "
+            "site's story pages may have changed"
+        )
     # The stories the listings showed unstored must give at least one story. A lone page
     # answering 404 is the agency's removal, no failure of the run's; every one of several
     # answering 404 is a site that changed its addresses, or a proxy's doing.

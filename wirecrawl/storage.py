@@ -355,6 +355,9 @@ class CrawlState:
     complete_categories: set[str] = field(default_factory=set)
     """Categories whose last reading ended cleanly: the archive holds all they listed, so a
     run may stop paging them at the first page of stored stories."""
+    incomplete_categories: set[str] = field(default_factory=set)
+    """Categories that the last run to read them did not read to their end (or to a page of
+    stored stories)."""
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -404,10 +407,13 @@ def load_crawl_state(
         )
         state.unstored = [(url, _day(published)) for url, published in rows]
         if "listing_state" in tables:
-            state.complete_categories = {
-                row[0]
-                for row in conn.execute("SELECT category_id FROM listing_state WHERE complete")
-            }
+            for category_id, complete in conn.execute(
+                "SELECT category_id, complete FROM listing_state"
+            ):
+                if complete:
+                    state.complete_categories.add(category_id)
+                else:
+                    state.incomplete_categories.add(category_id)
         if recheck_since is not None:
             rows = conn.execute(
                 "SELECT url, published FROM articles WHERE url LIKE ? AND first_seen >= ? "
@@ -799,6 +805,11 @@ class ArchiveWriter(ArchiveRows):
                 # Bytes the page's charset could not read (U+FFFD) that the stored text has not:
                 # a damaged answer, never an edit. The stored story stays as it is.
                 kept = "garbled_kept"
+            elif dateline is not None and row["dateline"] is None and not self.rebuilding:
+                # Read again without the dateline it was stored with: the agency does not take
+                # datelines off its stories, a changed page (the dateline in an element of its
+                # own, a line before it) does. Kept as stored, and the run raises the alarm.
+                kept = "dateline_lost_kept"
             if kept is not None:
                 self.outcomes[kept] += 1
                 conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})

@@ -61,6 +61,13 @@ def absolute_url(base: str, href: str) -> str | None:
         return None
 
 
+# The site's own name, which a page's <title> may give in place of a headline.
+_SITE_NAME = re.compile(
+    r"\W*(?:KCNA|Korean Central News Agency(?: of DPR Korea)?|KCNA\.kp(?: \(En\))?)\W*",
+    re.IGNORECASE,
+)
+
+
 class KcnaListingPage(Page):
     """A category listing page (page 1 from GET, later pages from the form POST)."""
 
@@ -193,11 +200,14 @@ class KcnaArticlePage(StoryPage):
             text = element_text(heading)
             if text:
                 return text
-        # The <title> is "KCNA | headline"; a bare "KCNA" is the site's name, not a headline.
+        # The <title> is "KCNA | headline"; a bare "KCNA", or the agency's name after the bar
+        # (a title the same on every page), is the site's name, not a headline.
         texts = self._TITLE_TEXT(root)
         title = clean_text(texts[0]) if texts else ""
         match = re.match(r"KCNA\s*\|\s*(.+)", title)
-        return match.group(1) if match else ""
+        if match is None or _SITE_NAME.fullmatch(match.group(1)):
+            return ""
+        return match.group(1)
 
     def paragraphs(self) -> list[str]:
         """Body paragraphs: the container's direct ``<p>`` children, empty ones dropped.

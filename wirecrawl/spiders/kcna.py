@@ -167,12 +167,15 @@ class KcnaSpider(WireSpider):
         self.recheck_days = parse_recheck_days(recheck_days)
         self.state = CrawlState()
         self._sessions: dict[str, int] = {}
-        self._requested_stories: set[str] = set()
+        self._requested_stories: dict[str, bool] = {}
+        """Story URLs asked for in this run, each with whether the request carried a date."""
         self._oldest: dict[str, dt.date] = {}
         # Each category's count of entries when its page 1 was first read, and the categories
         # whose listing lost entries while it was read (see follow_changes).
         self._totals: dict[str, int] = {}
         self._shifted: set[str] = set()
+        self._undated: set[str] = set()
+        """Categories with a listing page of this run whose entries had no date that reads."""
 
     @classmethod
     def check_arguments(
@@ -392,6 +395,19 @@ class KcnaSpider(WireSpider):
         listed = page.entries if page is not None else []
         if page is None or not listed:
             return list(self.renew_or_give_up(category_id, page_num, renewals, page_num))
+        if page.pagination is not None and page.pagination.cur_page != page_num:
+            # Another page than the one posted for (the site no longer reads `page_num`?):
+            # taken for page N, it would end the category early and mark it complete.
+            self.count("listing/wrong_page")
+            self.logger.error(
+                "Category %s answered page %d for page %d (%s): the site's paging may have "
+                "changed; the rest of the category is left for the next run",
+                category_id,
+                page.pagination.cur_page,
+                page_num,
+                response.url,
+            )
+            return list(self.end_of_listing(category_id, page_num - 1, reached_end=False))
         self.count("listing/pages_read")
         if page.pagination is not None:
             self.follow_changes(category_id, page.pagination, page_num)
@@ -452,6 +468,13 @@ class KcnaSpider(WireSpider):
                 failed_page,
                 MAX_SESSION_RENEWALS,
             )
+            if category_id in self.state.incomplete_categories:
+                # Not read to its end by the run before either: no longer a passing failure
+                # of the site's sessions (the site's markup or paging may have changed).
+                self.count("listing/failed_again")
+            # Incomplete until a run reads it cleanly (a page 1 that never gave its entries
+            # wrote no mark yet): the next run reads it in full, and alarms if it fails again.
+            yield ListingStateItem(category_id=category_id, complete=False, at=utcnow())
             yield from self.end_of_listing(category_id, failed_page - 1, reached_end=False)
 
     def only_stored(self, listed: list[ListingEntry], category_id: str) -> bool:
@@ -460,8 +483,13 @@ class KcnaSpider(WireSpider):
         later pages (a crash, a failed page), and the whole listing is read."""
         if category_id not in self.state.complete_categories:
             return False
-        stored, gone = self.state.stored_urls, self.state.gone_urls
-        return bool(listed) and all(e.url in stored or e.url in gone for e in listed)
+        state = self.state
+        stored, gone, undated = state.stored_urls, state.gone_urls, state.undated_urls
+        # A story stored undated that the listing dates is to fetch again (reason "undated").
+        return bool(listed) and all(
+            (e.url in stored and not (e.published and e.url in undated)) or e.url in gone
+            for e in listed
+        )
 
     def end_of_listing(
         self, category_id: str, pages_read: int, reached_end: bool, clean: bool = False
@@ -483,7 +511,9 @@ class KcnaSpider(WireSpider):
             oldest=None if shifted else self._oldest.get(category_id),
             seen_at=utcnow(),
         )
-        if (reached_end or clean) and not shifted:
+        # A reading that stored stories undated is no clean one: the next run reads the
+        # category in full, and dates them (reason "undated").
+        if (reached_end or clean) and not shifted and category_id not in self._undated:
             yield ListingStateItem(category_id=category_id, complete=True, at=utcnow())
 
     def entries(
@@ -493,6 +523,13 @@ class KcnaSpider(WireSpider):
         ``category_id`` is None) as one item, and one article request per story."""
         name = self.categories.get(category_id, category_id) if category_id else None
         self.count("listing/entries", len(listed))
+        if listed and all(entry.published is None for entry in listed):
+            # Every listing prints each entry's date; none read is a date in a new form, and
+            # its stories would be stored undated.
+            self.count("listing/undated_pages")
+            self.logger.error("No entry of the listing page %s has a date that reads", seen_on)
+            if category_id is not None:
+                self._undated.add(category_id)
         if category_id is not None:
             dates = [entry.published for entry in listed if entry.published is not None]
             if dates:
@@ -533,9 +570,13 @@ class KcnaSpider(WireSpider):
         """GET a story page once per run; ``published`` is the listing's date (the page prints
         none). ``reason`` (new, unstored, recheck, asked, gone_listed, undated) is counted in the
         stats."""
-        if url in self._requested_stories:
+        # Once per run; twice only for a story first asked for without a date (a recheck of a
+        # story stored undated) that a listing now dates: the page prints none, so the story
+        # takes its date only from a request that carries it.
+        dated_before = self._requested_stories.get(url)
+        if dated_before is not None and (dated_before or published is None):
             return
-        self._requested_stories.add(url)
+        self._requested_stories[url] = published is not None
         self.count(f"article/requested/{reason}")
         yield Request(
             url,
