@@ -1,7 +1,8 @@
 """The run log: one ``runs`` row per crawl, and alarms that make a scheduled run fail loudly.
 
-A crawl that meets blocked pages, gets no good answer to any request, or stores nothing
-although its listings showed stories it does not have, logs an ``ALARM`` error line and sets
+A crawl that meets blocked pages, gets no good answer to any request, stores nothing
+although its listings showed stories it does not have, or finds signs that the site changed
+its markup (``alarms`` lists them all), logs an ``ALARM`` error line and sets
 the ``wirecrawl/alarms`` stat; ``scrapy crawl`` then exits non-zero (see
 ``wirecrawl.commands.crawl``), so that cron's mail or systemd's status tells a person.
 """
