@@ -24,9 +24,12 @@ def _stat(stats: dict[str, Any], name: str) -> int:
     return int(stats.get(name, 0))
 
 
-def alarms(stats: dict[str, Any]) -> list[str]:
-    """What in a finished crawl's stats a person must hear about."""
+def alarms(stats: dict[str, Any], reason: str = "finished") -> list[str]:
+    """What in a finished crawl's stats a person must hear about. A crawl stopped before its
+    end (``reason`` ``shutdown``: Ctrl-C, SIGTERM) is judged by what it met, not by what it
+    did not get to: it never fetched the stories it had queued."""
     found = []
+    stopped = reason == "shutdown"
     blocked = _stat(stats, "wirecrawl/article/blocked") + _stat(stats, "wirecrawl/listing/blocked")
     if blocked:
         found.append(
@@ -36,11 +39,11 @@ def alarms(stats: dict[str, Any]) -> list[str]:
     requests = _stat(stats, "downloader/request_count") - _stat(stats, "robotstxt/request_count")
     read = _stat(stats, "wirecrawl/listing/pages_read")
     good = read + _stat(stats, "wirecrawl/article/parsed")
-    if requests > 0 and good == 0:
+    if requests > 0 and good == 0 and not stopped:
         found.append(f"none of {requests} request(s) got a usable answer from the site")
     # Requests robots.txt forbids are never made, so never counted above.
     forbidden = _stat(stats, "robotstxt/forbidden")
-    if forbidden and good == 0:
+    if forbidden and good == 0 and not stopped:
         found.append(
             f"robots.txt forbade {forbidden} request(s) and nothing usable was fetched: the "
             "site shuts this crawler out"
@@ -51,7 +54,7 @@ def alarms(stats: dict[str, Any]) -> list[str]:
         _stat(stats, f"wirecrawl/listing/{outcome}")
         for outcome in ("failed", "not_listing", "pages_failed")
     )
-    if read == 0 and failed and good:
+    if read == 0 and failed and good and not stopped:
         found.append(f"none of the category listings could be read ({failed} failed)")
     # The site's markup or paging changed under the crawl, in part: the stories of those
     # listings would go unread, run after run, without a word.
@@ -78,7 +81,7 @@ def alarms(stats: dict[str, Any]) -> list[str]:
     wanted = sum(_stat(stats, f"wirecrawl/article/requested/{reason}") for reason in reasons)
     not_found = sum(_stat(stats, f"wirecrawl/article/not_found/{reason}") for reason in reasons)
     got = sum(_stat(stats, f"wirecrawl/article/parsed/{reason}") for reason in reasons)
-    if wanted and not got and (wanted > not_found or not_found > 1):
+    if wanted and not got and (wanted > not_found or not_found > 1) and not stopped:
         found.append(
             f"the listings showed {wanted} unstored story(ies) but none was stored"
             + (f" ({not_found} answered 404)" if not_found else "")
@@ -130,7 +133,7 @@ class RunLog:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.stats.get_stats()
-        raised = alarms(stats)
+        raised = alarms(stats, reason)
         for alarm in raised:
             spider.logger.error("ALARM: %s", alarm)
         self.stats.set_value("wirecrawl/alarms", len(raised))

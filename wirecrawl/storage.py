@@ -415,12 +415,25 @@ def load_crawl_state(
                 else:
                     state.incomplete_categories.add(category_id)
         if recheck_since is not None:
+            since = timestamp(recheck_since)
             rows = conn.execute(
                 "SELECT url, published FROM articles WHERE url LIKE ? AND first_seen >= ? "
                 "AND gone_at IS NULL ORDER BY published DESC",
-                [like, timestamp(recheck_since)],
+                [like, since],
             )
             state.recheck = [(url, _day(published)) for url, published in rows]
+            if "gone_at" in teaser_columns:
+                # Stories marked gone since then because their page answered 404: asked for
+                # again, so that one 404 of a flaky site does not leave a story that is still
+                # published gone for good (a listing shows it again only on a page a run
+                # reads, and runs stop paging at the first page of stored stories).
+                rows = conn.execute(
+                    "SELECT a.url, a.published FROM articles a JOIN teasers t ON t.url = a.url "
+                    "WHERE a.gone_at >= ? AND a.url LIKE ? AND t.gone_at IS NOT NULL "
+                    "ORDER BY a.published DESC",
+                    [since, like],
+                )
+                state.recheck += [(url, _day(published)) for url, published in rows]
     return state
 
 
