@@ -73,8 +73,20 @@ def test_the_part_is_the_head_and_the_page_from_main_on() -> None:
         PAGE.format(before="", after="").replace("</head>", ""),  # the head is not closed
         PAGE.format(before="", after="").replace("<main class", "<mainly class"),
         "<main><article><div class='container'><h1>T</h1><p>x</p></div></article></main>",
+        # A stray "</head>" in the body, or one inside the title: the part would end the head
+        # there, and the open title swallow the story (a fuzzed page read one paragraph of two).
+        PAGE.format(before="", after="").replace("</main>", "</head></main>"),
+        PAGE.format(before="", after="").replace("Head Line", "Head</head> Line"),
     ],
-    ids=["two-mains", "upper-case", "open-head", "other-tag", "no-head"],
+    ids=[
+        "two-mains",
+        "upper-case",
+        "open-head",
+        "other-tag",
+        "no-head",
+        "two-heads",
+        "head-in-title",
+    ],
 )
 def test_no_part_when_the_page_has_not_one_clear_main_element(html: str) -> None:
     assert from_element_on(html, "main") is None
@@ -148,3 +160,14 @@ def test_a_blocked_page_is_still_told_from_its_whole_text() -> None:
     # The filter page's words outside <main>: the blocked check reads the whole page.
     html = PAGE.format(before="<div>Web Page Blocked</div>", after="")
     assert KcnaArticlePage(URL, html).is_blocked()
+
+
+def test_a_page_with_a_head_end_in_its_title_and_its_body_is_read_whole() -> None:
+    # What the fuzzing found: "</head>" inside the <title> tag and again in a paragraph.
+    page = ROOT / "fixtures/kcna/article-anecdote-no-dateline/page.html"
+    html = page.read_text(encoding="utf-8")
+    html = html.replace("<p>While looking", "<p></head>While looking", 1)
+    html = html.replace("<title>", "<t</head>itle>", 1)
+    part, whole = KcnaArticlePage(URL, html), WholePageArticle(URL, html)
+    assert part.paragraphs() == whole.paragraphs()
+    assert part.paragraphs()[-1].startswith("While looking")

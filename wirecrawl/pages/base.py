@@ -70,16 +70,21 @@ def parse_html(html: str) -> Selector:
 def from_element_on(html: str, tag: str) -> str | None:
     """The page without what stands between its ``<head>`` and its one ``<tag>`` element (a
     page's menus and header, say): its head, then everything from ``<tag`` to its end. None
-    unless the page has exactly one ``<tag`` (lower case), after ``</head>`` and outside a
-    comment.
+    unless the page has exactly one ``<tag`` (lower case), after its one ``</head>`` (not inside
+    a title, script or style left open) and outside a comment.
 
     A string test, not a parse: a ``<tag`` written inside a script or an attribute counts
     too, and then the page has two and None is the answer. Whoever uses the part must check
     that it holds what they read, and read the whole page otherwise."""
     opening = f"<{tag}"
-    if html.count(opening) != 1:
+    if html.count(opening) != 1 or html.count("</head>") != 1:
         return None
     head_end = html.find("</head>")
+    for raw in ("title", "script", "style"):
+        # A "</head>" inside an unclosed title (or script) is no end of the head: cut there,
+        # the part would swallow what follows into that element.
+        if html.count(f"<{raw}", 0, head_end) != html.count(f"</{raw}>", 0, head_end):
+            return None
     start = html.find(opening)
     if not 0 <= head_end < start or html[start + len(opening) : start + len(opening) + 1] not in (
         " ", "\t", "\n", "\r", "\f", ">"
