@@ -470,3 +470,31 @@ def test_a_story_sentence_opening_with_more_from_is_story_text_not_the_box_headi
     assert found[1] == story
     assert article.source_label() == "KCNA.kp (En)"
     assert [teaser.url for teaser in article.teasers()] == [url for url, _t, _d in TEASERS]
+
+
+def aggregator_fixture(name: str, source: str, end_mark: bool) -> AggregatorArticlePage:
+    """A saved aggregator page whose box names ``source``, with or without its end mark."""
+    folder = Path(__file__).resolve().parent.parent / "fixtures/aggregator" / name
+    html = (folder / "page.html").read_text(encoding="utf-8")
+    html = html.replace("More From KCNA.kp (En)", f"More From {source}")
+    if not end_mark:
+        html = html.replace("-0-", "")  # a story without it (Rodong Sinmun's): the box ends it
+    url = json.loads((folder / "meta.json").read_text(encoding="utf-8"))["url"]
+    return AggregatorArticlePage(url, html)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["Committee for the Peaceful Reunification of the Country", "Ministry of Foreign Affairs"],
+)
+@pytest.mark.parametrize("name", ["seed-semantic", "seed-tables"])
+@pytest.mark.parametrize("end_mark", [True, False], ids=["end-mark", "no-end-mark"])
+def test_a_box_heading_naming_a_long_source_ends_the_story(
+    name: str, source: str, end_mark: bool
+) -> None:
+    known = aggregator_fixture(name, "KCNA.kp (En)", end_mark).story()
+    page = aggregator_fixture(name, source, end_mark)
+    assert known is not None
+    assert page.story() == known
+    assert page.source_label() == source
+    assert len(page.teasers()) == len(TEASERS)

@@ -52,3 +52,24 @@ def test_robots_txt_is_obeyed(tmp_path: Path) -> None:
         result = run_crawl(proxy.proxy_url, tmp_path / "a.db", "-a", f"urls={url}")
     assert proxy.requests == ["http://www.kcna.kp/robots.txt"]
     assert result.stat("robotstxt/forbidden") == 1
+
+
+def test_the_header_bound_is_set_per_crawler_and_0_puts_scrapys_parser_back() -> None:
+    from scrapy.core.downloader.handlers import http11
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from wirecrawl import headerlimit
+
+    scrapys = headerlimit._Lenient
+    try:
+        crawler = get_crawler(settings_dict={"WIRECRAWL_MAX_HEADER_BYTES": 1000})
+        headerlimit.HeaderLimit.from_crawler(crawler)
+        assert http11._LenientHTTPClientParser is headerlimit._BoundedHeadersParser
+        assert headerlimit._BoundedHeadersParser.max_header_bytes == 1000
+        crawler = get_crawler(settings_dict={"WIRECRAWL_MAX_HEADER_BYTES": 0})
+        with pytest.raises(NotConfigured):
+            headerlimit.HeaderLimit.from_crawler(crawler)
+        assert http11._LenientHTTPClientParser is scrapys
+    finally:
+        http11._LenientHTTPClientParser = scrapys  # type: ignore[misc]

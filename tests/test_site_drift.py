@@ -9,11 +9,14 @@ changed (``tests/drift.py``), with the README's cron line where it matters.
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_crawl
+from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
 from tests.drift import Change, Drifted, loud, rows, sub
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.server import SiteServer
@@ -196,3 +199,52 @@ def test_a_story_stored_undated_takes_its_listing_date_under_the_cron_line(
 
     assert hourly.returncode == 0, hourly.log[-3000:]
     assert rows(hourly)[story.id]["published"] == story.published.isoformat()
+
+
+def give_up_on_page_2(drifted: Drifted) -> CrawlResult:
+    """A run in which the site's sessions fail on page 2 of the category after every renewal."""
+    listing = f"/en/article/list/{drifted.site.categories[0].id}"
+    with SiteServer(drifted.root) as server:
+        server.add_fault(listing, *["drop-session"] * 10, page_num=2)
+        result = run_crawl(server.proxy_url, drifted.db)
+    assert "Gave up on category" in result.log
+    return result
+
+
+def test_one_give_up_after_a_run_that_was_stopped_raises_no_alarm(tmp_path: Path) -> None:
+    # The run before was stopped (SIGTERM) while it paged the category: incomplete, but
+    # failed nothing. The site's sessions failing now is a passing failure, as after a clean
+    # run: no alarm.
+    drifted = Drifted(tmp_path)
+    listing = f"/en/article/list/{drifted.site.categories[0].id}"
+    with SiteServer(drifted.root, delay=1.0) as server:
+        crawl = subprocess.Popen(
+            crawl_command(drifted.db), cwd=ROOT, env=crawl_env(server.proxy_url),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not [r for r in server.requests_for(listing) if r.method == "POST"]:
+            assert time.monotonic() < deadline
+            assert crawl.poll() is None
+            time.sleep(0.02)
+        crawl.send_signal(signal.SIGTERM)
+        log, _ = crawl.communicate(timeout=120)
+    assert crawl.returncode == 4, log[-3000:]
+
+    after = give_up_on_page_2(drifted)
+
+    assert after.returncode == 0, after.log[-3000:]
+    assert "ALARM" not in after.log
+
+
+def test_a_give_up_after_a_clean_run_raises_no_alarm_and_a_second_in_a_row_does(
+    tmp_path: Path,
+) -> None:
+    drifted = Drifted(tmp_path)
+    first = give_up_on_page_2(drifted)
+    assert first.returncode == 0, first.log[-3000:]
+    second = give_up_on_page_2(drifted)
+    assert loud(second), second.log[-3000:]
+    assert "1 category listing(s) not read to their end in this run nor the one before" in (
+        second.log
+    )

@@ -12,8 +12,9 @@ answers carry about 1 KB of headers.
 Neither Scrapy nor Twisted has a setting for it. Scrapy 2.19's HTTP/1.1 handler gives each
 response the parser class ``_LenientHTTPClientParser`` of its module (a subclass of Twisted's):
 the extension puts a subclass of that class, which counts the lines, in its place, for the
-crawl's process. ``tests/test_faults.py`` (fault ``huge-headers``) fails if an upgrade of
-Scrapy moves it.
+crawl's process: the bound is the process's (one crawl a process, as ``scrapy crawl`` runs; a
+crawler started after another in one process sets it anew, or puts Scrapy's parser back).
+``tests/test_faults.py`` (fault ``huge-headers``) fails if an upgrade of Scrapy moves it.
 """
 
 from __future__ import annotations
@@ -63,5 +64,7 @@ class HeaderLimit:
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         limit = crawler.settings.getint("WIRECRAWL_MAX_HEADER_BYTES")
         if limit <= 0:
+            # Off: Scrapy's own parser, even if a crawler before in this process set the bound.
+            http11._LenientHTTPClientParser = _Lenient  # type: ignore[misc]
             raise NotConfigured("WIRECRAWL_MAX_HEADER_BYTES is 0")
         return cls(limit)

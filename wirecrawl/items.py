@@ -121,3 +121,6 @@ class ListingStateItem:
     """True when the reading ended cleanly."""
     at: dt.datetime
     """When (UTC, timezone-aware)."""
+    failed: bool = False
+    """True when the reading was given up for a failure of the site's (its sessions failing
+    after every renewal): not for a crawl stopped or a listing that changed on the way."""

@@ -222,6 +222,14 @@ def _category_names_once(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name="0010_listing_failed")
+def _listing_failed(db: sqlite_utils.Database) -> None:
+    # Whether the last reading of a category was given up for the site's failure, as opposed
+    # to left incomplete by a crawl stopped on the way: two such readings in a row raise the
+    # alarm (wirecrawl.runlog).
+    db["listing_state"].add_column("failed", int, not_null_default=0)  # type: ignore[union-attr]
+
+
 _last_timestamp: tuple[float, str] = (math.nan, "")
 """The second (since the epoch) last formatted by ``timestamp``, and its text."""
 
@@ -355,9 +363,9 @@ class CrawlState:
     complete_categories: set[str] = field(default_factory=set)
     """Categories whose last reading ended cleanly: the archive holds all they listed, so a
     run may stop paging them at the first page of stored stories."""
-    incomplete_categories: set[str] = field(default_factory=set)
-    """Categories that the last run to read them did not read to their end (or to a page of
-    stored stories)."""
+    failed_categories: set[str] = field(default_factory=set)
+    """Categories whose last reading was given up for the site's failure (``ListingStateItem``
+    ``failed``)."""
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -407,13 +415,15 @@ def load_crawl_state(
         )
         state.unstored = [(url, _day(published)) for url, published in rows]
         if "listing_state" in tables:
-            for category_id, complete in conn.execute(
-                "SELECT category_id, complete FROM listing_state"
+            state_columns = {row[1] for row in conn.execute("PRAGMA table_info(listing_state)")}
+            failed = "failed" if "failed" in state_columns else "0"
+            for category_id, complete, gave_up in conn.execute(
+                f"SELECT category_id, complete, {failed} FROM listing_state"
             ):
                 if complete:
                     state.complete_categories.add(category_id)
-                else:
-                    state.incomplete_categories.add(category_id)
+                elif gave_up:
+                    state.failed_categories.add(category_id)
         if recheck_since is not None:
             since = timestamp(recheck_since)
             rows = conn.execute(
@@ -611,10 +621,11 @@ def _write_transaction(conn: sqlite3.Connection) -> Iterator[_IndexChanges]:
 
 
 _SET_LISTING_STATE = """
-INSERT INTO listing_state (category_id, complete, updated_at)
-VALUES (:category_id, :complete, :at)
+INSERT INTO listing_state (category_id, complete, failed, updated_at)
+VALUES (:category_id, :complete, :failed, :at)
 ON CONFLICT(category_id) DO UPDATE SET
     complete = excluded.complete,
+    failed = excluded.failed,
     updated_at = excluded.updated_at
 """
 
@@ -669,9 +680,15 @@ class ArchiveRows:
         }
         self._add("page", row)
 
-    def set_listing_state(self, category_id: str, complete: bool, at: str) -> None:
-        """Queue whether a category's listing was read through cleanly (see CrawlState)."""
-        self._add("listing_state", {"category_id": category_id, "complete": complete, "at": at})
+    def set_listing_state(
+        self, category_id: str, complete: bool, at: str, failed: bool = False
+    ) -> None:
+        """Queue whether a category's listing was read through cleanly, or given up for a
+        failure of the site's (see CrawlState)."""
+        self._add(
+            "listing_state",
+            {"category_id": category_id, "complete": complete, "failed": failed, "at": at},
+        )
 
     def mark_gone(self, url: str, seen: str) -> None:
         """Queue the fact that a listed story's page answered 404 (the agency removed it): a

@@ -32,9 +32,12 @@ from wirecrawl.pages.base import StoryPage, text_of
 from wirecrawl.pages.text_lines import TextLine, text_lines
 
 _MORE_FROM = re.compile(r"\W*more\s+from\s*:?\s*(?P<source>.*?)\s*:?\s*", re.IGNORECASE)
-# The teaser box's heading names a source ("More From KCNA.kp (En)"): a longer line opening
-# with those words is a sentence of the story ("More from the Russian side were present ...").
-_MAX_WORDS_OF_MORE_FROM = 6
+# The teaser box's heading names a source ("More From KCNA.kp (En)", "More From Committee for
+# the Peaceful Reunification of the Country"); a line opening with those words that ends as a
+# sentence ends, or runs longer than a name, is a sentence of the story ("More from the
+# Russian side were present at the talks, the report said.").
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+_MAX_WORDS_OF_MORE_FROM = 16
 _MORE_ARTICLES = re.compile(r"\W*more\s+articles\W*", re.IGNORECASE)
 
 # A date line may carry a label before the date and a time after it.
@@ -96,7 +99,8 @@ def date_of_line(text: str) -> dt.date | None:
 
 def _more_from(text: str) -> re.Match[str] | None:
     """The teaser box's heading ``More From <source>``, matched; None for any other line."""
-    if len(text.split()) > _MAX_WORDS_OF_MORE_FROM:
+    text = text.strip()
+    if len(text.split()) > _MAX_WORDS_OF_MORE_FROM or _SENTENCE_END.search(text):
         return None
     return _MORE_FROM.fullmatch(text)
 

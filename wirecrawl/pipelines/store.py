@@ -151,7 +151,9 @@ class SQLiteStorePipeline:
         elif isinstance(item, ListingCoverageItem):
             self._coverage.append(item)
         elif isinstance(item, ListingStateItem):
-            self.rows.set_listing_state(item.category_id, item.complete, timestamp(item.at))
+            self.rows.set_listing_state(
+                item.category_id, item.complete, timestamp(item.at), item.failed
+            )
         pending = self.rows.pending()
         if pending:
             now = time.monotonic()

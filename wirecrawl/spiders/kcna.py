@@ -468,13 +468,16 @@ class KcnaSpider(WireSpider):
                 failed_page,
                 MAX_SESSION_RENEWALS,
             )
-            if category_id in self.state.incomplete_categories:
-                # Not read to its end by the run before either: no longer a passing failure
-                # of the site's sessions (the site's markup or paging may have changed).
+            if category_id in self.state.failed_categories:
+                # Given up by the run before too: no longer a passing failure of the site's
+                # sessions (the site's markup or paging may have changed).
                 self.count("listing/failed_again")
             # Incomplete until a run reads it cleanly (a page 1 that never gave its entries
-            # wrote no mark yet): the next run reads it in full, and alarms if it fails again.
-            yield ListingStateItem(category_id=category_id, complete=False, at=utcnow())
+            # wrote no mark yet), and given up: the next run reads it in full, and alarms if
+            # it gives up again.
+            yield ListingStateItem(
+                category_id=category_id, complete=False, at=utcnow(), failed=True
+            )
             yield from self.end_of_listing(category_id, failed_page - 1, reached_end=False)
 
     def only_stored(self, listed: list[ListingEntry], category_id: str) -> bool:
