@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,6 +81,25 @@ def run_crawl(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     return CrawlResult(done.returncode, done.stdout + done.stderr, db_path)
+
+
+def crawl_stopped_when(
+    server: SiteServer, db_path: Path, asked: Callable[[], bool]
+) -> tuple[int, str]:
+    """``scrapy crawl kcna`` into ``db_path`` through ``server``, sent SIGTERM (a ``systemctl
+    stop``) as soon as ``asked()`` is true; its exit code and its log."""
+    crawl = subprocess.Popen(
+        crawl_command(db_path), cwd=ROOT, env=crawl_env(server.proxy_url),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not asked():
+        assert time.monotonic() < deadline
+        assert crawl.poll() is None
+        time.sleep(0.02)
+    crawl.send_signal(signal.SIGTERM)
+    log, _ = crawl.communicate(timeout=120)
+    return crawl.returncode, log
 
 
 class PageProxy:

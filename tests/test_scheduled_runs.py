@@ -9,17 +9,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
+from tests.conftest import ROOT, CrawlResult, crawl_stopped_when, run_crawl
 from wirecrawl.lock import ArchiveLock
 from wirecrawl.storage import open_archive
 from wirecrawl.testsite.generate import build_site
@@ -623,19 +621,9 @@ def test_a_run_stopped_before_it_fetched_a_new_story_exits_4_without_an_alarm(
     write_snapshot(site, root, per_page=6)
     listing = f"/en/article/list/{story.categories[0]}"
     with SiteServer(root, delay=1.0) as server:
-        crawl = subprocess.Popen(
-            crawl_command(db), cwd=ROOT, env=crawl_env(server.proxy_url),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while not server.requests_for(listing):
-            assert time.monotonic() < deadline
-            assert crawl.poll() is None
-            time.sleep(0.02)
-        crawl.send_signal(signal.SIGTERM)
-        log, _ = crawl.communicate(timeout=120)
+        code, log = crawl_stopped_when(server, db, lambda: bool(server.requests_for(listing)))
 
-    assert crawl.returncode == 4, log[-3000:]
+    assert code == 4, log[-3000:]
     assert "ALARM" not in log
     assert table(db, "SELECT finish_reason, alarms FROM runs ORDER BY id DESC LIMIT 1") == [
         {"finish_reason": "shutdown", "alarms": "[]"}

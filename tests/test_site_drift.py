@@ -9,14 +9,11 @@ changed (``tests/drift.py``), with the README's cron line where it matters.
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, CrawlResult, crawl_command, crawl_env, run_crawl
+from tests.conftest import CrawlResult, crawl_stopped_when, run_crawl
 from tests.drift import Change, Drifted, loud, rows, sub
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.server import SiteServer
@@ -218,18 +215,9 @@ def test_one_give_up_after_a_run_that_was_stopped_raises_no_alarm(tmp_path: Path
     drifted = Drifted(tmp_path)
     listing = f"/en/article/list/{drifted.site.categories[0].id}"
     with SiteServer(drifted.root, delay=1.0) as server:
-        crawl = subprocess.Popen(
-            crawl_command(drifted.db), cwd=ROOT, env=crawl_env(server.proxy_url),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while not [r for r in server.requests_for(listing) if r.method == "POST"]:
-            assert time.monotonic() < deadline
-            assert crawl.poll() is None
-            time.sleep(0.02)
-        crawl.send_signal(signal.SIGTERM)
-        log, _ = crawl.communicate(timeout=120)
-    assert crawl.returncode == 4, log[-3000:]
+        posted = lambda: any(r.method == "POST" for r in server.requests_for(listing))  # noqa: E731
+        code, log = crawl_stopped_when(server, drifted.db, posted)
+    assert code == 4, log[-3000:]
 
     after = give_up_on_page_2(drifted)
 
