@@ -62,7 +62,7 @@ def alarms(stats: dict[str, Any], reason: str = "finished") -> list[str]:
         "not_listing": "listing page(s) answered with a page that reads as no listing",
         "wrong_page": "listing page(s) answered another page than the one asked for",
         "undated_pages": "listing page(s) with no entry whose date reads",
-        "failed_again": "category listing(s) not read to their end in this run nor the one before",
+        "failed_again": "category listing(s) given up in this run and in the one before",
     }
     for outcome, what in changed.items():
         count = _stat(stats, f"wirecrawl/listing/{outcome}")
