@@ -383,31 +383,26 @@ class KcnaSpider(WireSpider):
         next run, loudly, as when it answers page 1."""
         page = await self.read_listing(response, first=False)
         if page is not None and page.blocked:
-            self.count("listing/blocked")
-            self.logger.error(
-                "BLOCKED: a 'Web Page Blocked' filter page answered page %d of category %s "
-                "(%s): the rest of the category is left for the next run",
-                page_num,
+            return self.left_for_next_run(
+                "blocked",
+                f"BLOCKED: a 'Web Page Blocked' filter page answered page {page_num} of "
+                f"category {category_id} ({response.url})",
                 category_id,
-                response.url,
+                page_num,
             )
-            return list(self.end_of_listing(category_id, page_num - 1, reached_end=False))
         listed = page.entries if page is not None else []
         if page is None or not listed:
             return list(self.renew_or_give_up(category_id, page_num, renewals, page_num))
         if page.pagination is not None and page.pagination.cur_page != page_num:
             # Another page than the one posted for (the site no longer reads `page_num`?):
             # taken for page N, it would end the category early and mark it complete.
-            self.count("listing/wrong_page")
-            self.logger.error(
-                "Category %s answered page %d for page %d (%s): the site's paging may have "
-                "changed; the rest of the category is left for the next run",
+            return self.left_for_next_run(
+                "wrong_page",
+                f"Category {category_id} answered page {page.pagination.cur_page} for page "
+                f"{page_num} ({response.url}): the site's paging may have changed",
                 category_id,
-                page.pagination.cur_page,
                 page_num,
-                response.url,
             )
-            return list(self.end_of_listing(category_id, page_num - 1, reached_end=False))
         self.count("listing/pages_read")
         if page.pagination is not None:
             self.follow_changes(category_id, page.pagination, page_num)
@@ -421,6 +416,16 @@ class KcnaSpider(WireSpider):
         else:
             outputs.append(self.page_request(form, category_id, page_num + 1, renewals=0))
         return outputs
+
+    def left_for_next_run(
+        self, outcome: str, what: str, category_id: str, page_num: int
+    ) -> list[Any]:
+        """A later listing page that is not the page asked for: counted
+        (``wirecrawl/listing/<outcome>``, which the run's alarms read), logged, and the rest
+        of the category left for the next run (its pages before it read, none marked clean)."""
+        self.count(f"listing/{outcome}")
+        self.logger.error("%s; the rest of the category is left for the next run", what)
+        return list(self.end_of_listing(category_id, page_num - 1, reached_end=False))
 
     def follow_changes(self, category_id: str, pagination: Pagination, page_num: int) -> None:
         """Note how the category's listing changed since its page 1, as ``pagination`` (read on
