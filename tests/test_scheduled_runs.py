@@ -193,6 +193,36 @@ def test_a_removed_story_gets_gone_at_and_is_kept(
     assert len(table(db, "SELECT id FROM articles")) == len(small_site.stories) + 1
 
 
+def test_a_story_the_listing_drops_while_its_page_stays_is_asked_for_and_not_gone(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # The listing no longer shows a story, but its page still answers with it: the run asks
+    # for it once to see (reason "unlisted"), and it stays as it is, without an alarm.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    first = small_site.categories[0].id
+    dropped = next(s for s in small_site.stories_in(first)[1:] if s.categories == [first])
+    page = article_path(site_server.root, dropped.id).read_bytes()
+    small_site.stories.remove(dropped)
+    root = tmp_path / "site"
+    write_snapshot(small_site, root, per_page=6)
+    article_path(root, dropped.id).write_bytes(page)
+
+    with SiteServer(root) as server:
+        second = run_crawl(server.proxy_url, db)
+        asked = [record.path for record in server.requests_for("/en/article/detail/")]
+
+    assert second.returncode == 0, second.log
+    assert "ALARM" not in second.log
+    assert asked == [f"/en/article/detail/{dropped.id}"]
+    assert second.stat("wirecrawl/article/parsed/unlisted") == 1
+    assert table(db, "SELECT id FROM articles WHERE gone_at IS NOT NULL") == []
+    assert table(db, "SELECT gone_at FROM teasers WHERE url LIKE ?", (f"%{dropped.id}",)) == [
+        {"gone_at": None}
+    ]
+
+
 def test_a_story_page_answering_404_on_recheck_gets_gone_at(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:
@@ -644,10 +674,14 @@ def test_a_story_marked_gone_by_one_flaky_404_below_page_one_is_restored(
     assert run_crawl(site_server.proxy_url, db).returncode == 0
     site_server.add_fault(f"/en/article/detail/{story.id}", "404")
     assert run_crawl(site_server.proxy_url, db, "-a", "recheck_days=2").returncode == 0
-    gone = "SELECT gone_at IS NOT NULL AS gone FROM articles WHERE id = ?"
-    assert table(db, gone, (story.id,)) == [{"gone": 1}]
+    gone = (
+        "SELECT a.gone_at IS NOT NULL AS gone, t.gone_at IS NOT NULL AS entry_gone "
+        "FROM articles a JOIN teasers t ON t.url = a.url WHERE a.id = ?"
+    )
+    assert table(db, gone, (story.id,)) == [{"gone": 1, "entry_gone": 1}]
 
     later = run_crawl(site_server.proxy_url, db, "-a", "recheck_days=2")
 
     assert later.returncode == 0, later.log[-3000:]
-    assert table(db, gone, (story.id,)) == [{"gone": 0}]
+    # Its listing entry too: its mark says that its page answered 404, and it answers again.
+    assert table(db, gone, (story.id,)) == [{"gone": 0, "entry_gone": 0}]

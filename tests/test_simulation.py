@@ -13,13 +13,12 @@ site's title, body, dates and dateline; edits kept as revisions; removed stories
 and never deleted, a restored one no longer gone; full-text search finding current words and
 not edited-away ones; exit codes and `runs` rows telling what happened.
 
-Two things the archive does not promise are allowed (docs/reliability.md, "Found and left",
-and README: runs stop paging at the first listing page of stored stories): with listings of a
-fixed number of entries, a story removed while a run pages through them pulls the others up,
-and one moved onto a page already read may be marked gone until a listing page a run reads
-shows it again; and a story that no run could have read (older than the listings' reach when
-the archive began, or removed on the day it was published), back in a full listing below a
-page of stored stories, need not be stored.
+One thing the archive does not promise is allowed (README: runs stop paging at the first
+listing page of stored stories): a story that no run could have read (older than the
+listings' reach when the archive began, or removed on the day it was published), back in a
+full listing below a page of stored stories, need not be stored. The listings hold a fixed
+number of entries, so a story removed while a run pages through them pulls the others up,
+and one may move onto a page already read: it must not be marked gone for that.
 
 The seed is fixed (SEED, DAYS: about 45 s); SIM_SEED and SIM_DAYS choose others for longer
 manual runs, e.g. `SIM_SEED=7 SIM_DAYS=60 pytest tests/test_simulation.py`. A failure names
@@ -109,9 +108,6 @@ class Agency:
     removed: set[str] = field(default_factory=set)
     removed_on: dict[str, dt.date] = field(default_factory=dict)
     ever_removed: set[str] = field(default_factory=set)
-    pulled_up: set[str] = field(default_factory=set)
-    """Stories moved onto a listing page a run may have read already: by one removed while
-    the run paged through a full listing."""
     known: set[str] = field(default_factory=set)
     """Stories on a listing page that runs read: all listed when the archive began, and since
     then those on a category's pages up to the first that shows only stories it showed before
@@ -168,9 +164,6 @@ class Agency:
     def listed(self) -> set[str]:
         return {key for keys in self.listings().values() for key in keys}
 
-    def on_a_first_page(self) -> set[str]:
-        return {key for keys in self.listings().values() for key in keys[: self.per_page]}
-
     def live(self) -> list[str]:
         return [key for key in self.order if key not in self.removed]
 
@@ -214,15 +207,8 @@ class Agency:
         self.stories[key] = story
         self.versions[key].append((story.title, expected_body(story)))
 
-    def remove(self, key: str, *, while_paged: bool = False) -> None:
+    def remove(self, key: str) -> None:
         """Take a story off the listings; its page answers 404."""
-        if while_paged:
-            for category, keys in self.listings().items():
-                full = sum(category in self.stories[k].categories for k in self.live())
-                if key in keys and full > self.window:
-                    # The first entry of each later page moves onto the page before it.
-                    after = range(keys.index(key) + 1, len(keys))
-                    self.pulled_up.update(keys[i] for i in after if i % self.per_page == 0)
         self.removed.add(key)
         self.removed_on[key] = self.day
         self.ever_removed.add(key)
@@ -357,7 +343,7 @@ def check_archive(db: Path, agency: Agency, before: Archive) -> list[str]:
         categories = set(json.loads(row["categories"]))
         if not categories <= {names[c] for c in story.categories}:
             problems.append(f"{name}: in categories {categories}")
-        if row["gone_at"] and key not in agency.ever_removed | agency.pulled_up:
+        if row["gone_at"] and key not in agency.ever_removed:
             problems.append(f"{name}: marked gone, never removed")
         words = WORD.findall(row["body"])
         for word in words:
@@ -409,14 +395,13 @@ def check_complete(db: Path, agency: Agency, before: Archive, *, recheck: bool) 
     problems = []
     now = Archive.read(db)
     listings = agency.listings()
-    first_pages = agency.on_a_first_page()
     teasers = {row["url"]: row for row in table(db, "SELECT url, gone_at FROM teasers")}
     for key in agency.listed() & agency.known:
         row, name = now.articles.get(key), agency.name(key)
         if row is None:
             problems.append(f"{name}: listed, not stored")
             continue
-        if row["gone_at"] and (key not in agency.pulled_up or key in first_pages):
+        if row["gone_at"]:
             restored = key in agency.ever_removed
             problems.append(f"{name}: {'restored' if restored else 'listed'}, marked gone")
         teaser = teasers.get(DETAIL + key)
@@ -547,14 +532,14 @@ def run_while_the_site_changes(
     events = [f"published {count} during the run"]
     if agency.rng.random() < 0.5:
         key = agency.rng.choice(agency.live()[-12:])
-        agency.remove(key, while_paged=True)
+        agency.remove(key)
         events.append(f"removed {agency.name(key)} during the run")
     agency.write()
     code = crawl.wait(timeout=120)
     problems = [] if code == 0 else [f"exit {code}, expected 0"]
     problems += check_archive(db, agency, before)
     stored = Archive.read(db).articles
-    for key in agency.listed() - agency.pulled_up:
+    for key in agency.listed():
         if key in stored and stored[key]["gone_at"]:
             problems.append(f"{agency.name(key)}: listed, marked gone")
     problems += check_revisions(db, agency, before)

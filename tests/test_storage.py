@@ -205,25 +205,49 @@ def _listed(writer: ArchiveWriter, key: str, category_id: str, published: str) -
     return url
 
 
-def test_a_story_its_listing_dropped_is_marked_gone(tmp_path: Path) -> None:
+def test_the_stories_a_listing_no_longer_shows_are_found_to_ask_for(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     writer = ArchiveWriter(open_archive(db))
-    days = ["2026-07-10", "2026-07-15", "2026-07-15", "2026-07-18"]
+    days = ["2026-07-10", "2026-07-15", "2026-07-15", "2026-07-18", "2026-07-19"]
     urls = [_listed(writer, f"{n:032x}", "politics", day) for n, day in enumerate(days)]
     # Another category's story, older than the stretch read: never the politics listing's.
     other = _listed(writer, "ee" * 16, "economy", "2026-07-16")
+    # The story of the 19th was first read under its old-layout URL as well.
+    old_url = "http://www.kcna.kp/en/article/q/" + "ab" * 32 + ".kcmsf"
+    writer.add_article(story(old_url, f"{4:032x}", title="Story 0004", published="2026-07-19"))
     writer.flush()
-    # The politics listing read down to the 15th now shows the first story of that day only.
-    gone = writer.mark_vanished(
-        "politics", "2026-07-15", {urls[1], other}, "2026-07-21T08:00:00+00:00"
-    )
     writer.db.close()
-    marked = {url for (url,) in rows(db, "SELECT url FROM articles WHERE gone_at IS NOT NULL")}
-    # The story of the 18th is gone. The 15th's second is not: the listing's oldest entries
-    # drop off its end day by day, so the day of the last entry read may have lost some that
-    # are still on the site; the 10th is older than what was read.
-    assert marked == {urls[3]}
-    assert gone == len(marked)
+    before = db.read_bytes()
+
+    # The politics listing read down to the 15th now shows the first story of that day only.
+    found = storage.unlisted_stories(
+        db, {"politics": dt.date(2026, 7, 15)}, {urls[1], other}, "http://www.kcna.kp/"
+    )
+
+    # The stories of the 18th and the 19th are to ask for, each by its current-layout URL. The
+    # 15th's second is not: the listing's oldest entries drop off its end day by day, so the
+    # day of the last entry read may have lost some that are still on the site; the 10th is
+    # older than what was read.
+    assert sorted(found) == [
+        (urls[3], dt.date(2026, 7, 18)),
+        (urls[4], dt.date(2026, 7, 19)),
+    ]
+    # A story with any of its URLs seen in the crawl is not one of them.
+    assert (
+        storage.unlisted_stories(
+            db,
+            {"politics": dt.date(2026, 7, 15)},
+            {urls[1], old_url, urls[3]},
+            "http://www.kcna.kp/",
+        )
+        == []
+    )
+    assert db.read_bytes() == before  # read only
+    assert (
+        storage.unlisted_stories(tmp_path / "none.db", {"politics": dt.date(2026, 7, 1)}, set(), "")
+        == []
+    )
+    assert not (tmp_path / "none.db").exists()
 
 
 def test_a_crawl_starts_with_the_urls_of_stories_marked_gone_left_out(tmp_path: Path) -> None:
@@ -250,23 +274,6 @@ def test_a_crawl_starts_with_the_urls_of_stories_marked_gone_left_out(tmp_path: 
         ["SCAN articles USING INDEX idx_articles_gone"],
         ["SEARCH articles USING COVERING INDEX idx_articles_published_id (published=?)"],
     ]
-
-
-def test_the_end_of_crawl_check_writes_nothing_when_nothing_is_gone(tmp_path: Path) -> None:
-    # Each write transaction takes the full-text triggers out and puts them back, which
-    # changes the schema: every reader (datasette) would read it again after each category.
-    db = tmp_path / "a.db"
-    writer = ArchiveWriter(open_archive(db))
-    url = _listed(writer, "ab" * 16, "politics", "2026-07-15")
-    writer.flush()
-    before = writer.db.conn.execute("PRAGMA schema_version").fetchone()
-    changes = writer.db.conn.total_changes
-    gone = writer.mark_vanished("politics", "2026-07-01", {url}, "2026-07-21T08:00:00+00:00")
-    assert gone == 0
-    assert writer.outcomes["gone"] == 0
-    assert writer.db.conn.execute("PRAGMA schema_version").fetchone() == before
-    assert writer.db.conn.total_changes == changes
-    writer.db.close()
 
 
 def test_the_end_of_crawl_check_reads_only_the_categorys_stories(tmp_path: Path) -> None:

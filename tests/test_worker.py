@@ -292,7 +292,7 @@ def test_each_batch_the_writing_worker_writes_is_in_the_database_file_soon_after
             assert (tmp_path / "archive.db-wal").exists()
             return stories_in_the_file_alone()
         finally:
-            await writer.run(writing.finish, str(db), [], [], set())
+            await writer.run(writing.finish, str(db), [])
             await writer.close()
 
     assert asyncio.run(write()) == 1

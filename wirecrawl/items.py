@@ -98,18 +98,6 @@ class StoryGoneItem:
 
 
 @dataclass(kw_only=True)
-class ListingCoverageItem:
-    """How far a crawl read one category's listing, so that vanished stories can be told."""
-
-    category_id: str
-    """Hex id of the category."""
-    oldest: dt.date | None
-    """Date of the last entry read; stories after it were all on the pages read."""
-    seen_at: dt.datetime
-    """When the reading ended (UTC, timezone-aware)."""
-
-
-@dataclass(kw_only=True)
 class ListingStateItem:
     """Whether the archive holds all that a category listed: set False when a crawl starts
     reading the category, True when it ends the reading cleanly. A crawl that is killed or

@@ -179,7 +179,7 @@ def _published_month(db: sqlite_utils.Database) -> None:
 
 @MIGRATIONS(name="0005_category_index")
 def _category_index(db: sqlite_utils.Database) -> None:
-    # A category's stories, for the end of a crawl (ArchiveWriter.mark_vanished): without it
+    # A category's stories, for the end of a crawl (unlisted_stories): without it
     # the stories of the listing's stretch were read in date order, every category's, body
     # and all (the column after the body is the one asked).
     db["article_categories"].create_index(["category_id"])  # type: ignore[union-attr]
@@ -447,6 +447,44 @@ def load_crawl_state(
     return state
 
 
+def unlisted_stories(
+    path: str | Path, stretches: dict[str, dt.date], seen_urls: set[str], url_prefix: str
+) -> list[tuple[str, dt.date]]:
+    """The stored stories, not gone, that the stretches of the category listings a crawl read
+    no longer show: for each category of ``stretches``, its stories published after the date
+    given (that of the last entry read), none of whose URLs is in ``seen_urls`` (the URLs
+    listed anywhere in the crawl, or fetched in it). Each as the URL to ask for (the first
+    starting with ``url_prefix``, the current layout's first) and its date.
+
+    Never older ones, nor that day's, even when a listing was read to its end: the listings
+    reach back only about a year, the oldest entries drop off their end as new ones come, and
+    a story that aged out of them is not gone. Read-only; empty for an archive not yet made.
+    """
+    path = Path(path)
+    if not path.exists() or not stretches:
+        return []
+    found: dict[str, tuple[str, dt.date]] = {}
+    seen: set[str] = set()
+    with contextlib.closing(connect_read_only(path)) as conn:
+        for category_id, oldest in stretches.items():
+            # One row a URL: a story with any URL seen is no candidate.
+            for article_id, published, url in conn.execute(
+                _LISTED_STORIES_AFTER, [category_id, oldest.isoformat()]
+            ):
+                if url in seen_urls:
+                    seen.add(article_id)
+                elif url is not None and url.startswith(url_prefix):
+                    day = dt.date.fromisoformat(published)
+                    known = found.get(article_id)
+                    if known is None or (_current_layout(url) and not _current_layout(known[0])):
+                        found[article_id] = (url, day)
+    return [story for article_id, story in found.items() if article_id not in seen]
+
+
+def _current_layout(url: str) -> bool:
+    return "/article/detail/" in url
+
+
 # --- writing ------------------------------------------------------------------------------
 
 _ARTICLE_COLUMNS = (
@@ -540,7 +578,8 @@ WHERE articles.id = :id AND articles.categories IS NOT fresh.names
 # A category's stored stories, not gone, published after a day: the category's rows first
 # (CROSS JOIN keeps that order), then each story's row.
 _LISTED_STORIES_AFTER = """
-SELECT a.id, u.url FROM article_categories c CROSS JOIN articles a ON a.id = c.article_id
+SELECT a.id, a.published, u.url
+FROM article_categories c CROSS JOIN articles a ON a.id = c.article_id
 LEFT JOIN article_urls u ON u.article_id = a.id
 WHERE c.category_id = ? AND a.gone_at IS NULL AND a.published IS NOT NULL
 AND a.published > ?
@@ -716,8 +755,8 @@ class ArchiveWriter(ArchiveRows):
     ``merged`` (a known story seen under another URL); ``gone`` counts stories marked gone.
 
     It writes a batch whenever ``batch_size`` rows are queued; with ``batch_size`` None the
-    caller decides: ``take`` the queued rows and ``write`` them (only ``write``, ``flush`` and
-    ``mark_vanished`` touch the database).
+    caller decides: ``take`` the queued rows and ``write`` them (only ``write`` and ``flush``
+    touch the database).
     """
 
     def __init__(
@@ -822,9 +861,9 @@ class ArchiveWriter(ArchiveRows):
             self.outcomes["new"] += 1
             article_id, how = row["id"], "new"
         else:
-            rowid, title, body, dateline, url, source, last_seen = conn.execute(
-                "SELECT rowid, title, body, dateline, url, source, last_seen FROM articles "
-                "WHERE id = ?",
+            rowid, title, body, dateline, url, source, last_seen, gone_at = conn.execute(
+                "SELECT rowid, title, body, dateline, url, source, last_seen, gone_at "
+                "FROM articles WHERE id = ?",
                 [article_id],
             ).fetchone()
             kept = None
@@ -878,41 +917,12 @@ class ArchiveWriter(ArchiveRows):
             if (title, body) != (row["title"], row["body"]):
                 index.rewritten(rowid, title, body)
             conn.execute(_UPDATE_ARTICLE, values)
+            if gone_at is not None and not self.rebuilding:
+                # Its page answers with it again: its listing entry's mark (a 404) goes too,
+                # whether or not a listing page of this run shows it.
+                conn.execute("UPDATE teasers SET gone_at = NULL WHERE url = ?", [row["url"]])
         conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
         return article_id, how
-
-    def mark_vanished(
-        self,
-        category_id: str,
-        oldest: str | None,
-        listed_urls: set[str],
-        seen: str,
-    ) -> int:
-        """Mark gone the stored stories of a category that its listing no longer shows.
-
-        Only the stretch of the listing that was read counts: stories published after
-        ``oldest`` (the date of the last entry read). Never older ones, nor that day's, even
-        when the listing was read to its end: the listings reach back only about a year, the
-        oldest entries drop off their end as new ones come, and a story that aged out of them
-        is not gone. A story listed anywhere in this crawl (``listed_urls``) is not gone either.
-        """
-        self.flush()
-        if oldest is None:
-            return 0
-        query = _LISTED_STORIES_AFTER
-        # Each story with its URLs (one row a URL; one row with None for a story without).
-        listed: dict[str, bool] = {}
-        for article_id, url in self.db.conn.execute(query, [category_id, oldest]):
-            listed[article_id] = listed.get(article_id, False) or url in listed_urls
-        gone = [article_id for article_id, seen_listed in listed.items() if not seen_listed]
-        self.outcomes["gone"] += len(gone)
-        if gone:
-            # gone_at is not indexed: nothing to re-index (the triggers would re-index every row).
-            with _write_transaction(self.db.conn):
-                self.db.conn.executemany(
-                    "UPDATE articles SET gone_at = ? WHERE id = ?", [(seen, key) for key in gone]
-                )
-        return len(gone)
 
 
 def _words(*texts: str | None) -> tuple[list[str], ...]:

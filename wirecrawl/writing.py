@@ -47,22 +47,12 @@ def _checkpoint(db_path: str) -> None:
         writer.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-Coverage = tuple[str, str | None, str]
-"""How far a category's listing was read: (category id, ISO date of the oldest entry read,
-ISO timestamp of the reading)."""
-
-
-def finish(
-    db_path: str, batch: Batch, coverage: list[Coverage], listed_urls: set[str]
-) -> dict[str, int]:
-    """The end of a crawl: write the last ``batch``, mark gone the stored stories that the
-    listings read through (``coverage``) no longer show (``ArchiveWriter.mark_vanished``),
-    and close the archive. Returns the outcomes, as ``write_batch``."""
+def finish(db_path: str, batch: Batch) -> dict[str, int]:
+    """The end of a crawl: write the last ``batch`` and close the archive. Returns the
+    outcomes, as ``write_batch``."""
     writer = _writer(db_path)
     try:
         write_batch(db_path, batch)
-        for category_id, oldest, seen in coverage:
-            writer.mark_vanished(category_id, oldest, listed_urls, seen)
         return dict(writer.outcomes)
     finally:
         del _writers[db_path]

@@ -15,7 +15,6 @@ from scrapy.statscollectors import StatsCollector
 from wirecrawl import writing
 from wirecrawl.items import (
     ArticleItem,
-    ListingCoverageItem,
     ListingPageItem,
     ListingStateItem,
     PageItem,
@@ -64,8 +63,6 @@ class SQLiteStorePipeline:
         self.worker = Worker(use_worker, "writing", "wirecrawl.writing")
         self._queued_since: float | None = None
         """When the oldest row not yet handed over was queued (None: none is)."""
-        self._listed_urls: set[str] = set()
-        self._coverage: list[ListingCoverageItem] = []
         self._previous: asyncio.Future[None] | None = None
         self._failed: Batch = []
         self._outcomes: Counter[str] = Counter()
@@ -108,8 +105,7 @@ class SQLiteStorePipeline:
                 self._start_write()
 
     async def close_spider(self) -> None:
-        """Write the last batch, mark gone what the listings read no longer show, close the
-        archive and stop the writing worker."""
+        """Write the last batch, close the archive and stop the writing worker."""
         if not self._opened:
             return
         if self._flusher is not None:
@@ -117,13 +113,8 @@ class SQLiteStorePipeline:
         try:
             await self.written()
             batch, self._failed = self._failed + self.rows.take(), []
-            coverage = [
-                (c.category_id, iso_date(c.oldest), timestamp(c.seen_at)) for c in self._coverage
-            ]
             try:
-                outcomes = await self.worker.run(
-                    writing.finish, self.db_path, batch, coverage, self._listed_urls
-                )
+                outcomes = await self.worker.run(writing.finish, self.db_path, batch)
             except Exception:
                 # Counted like a batch that failed during the crawl, for the run's alarm.
                 self.stats.inc_value("wirecrawl/store/batch_failed")
@@ -148,8 +139,6 @@ class SQLiteStorePipeline:
             self._store_page(item, timestamp(item.fetched_at))
         elif isinstance(item, StoryGoneItem):
             self.rows.mark_gone(item.url, timestamp(item.seen_at))
-        elif isinstance(item, ListingCoverageItem):
-            self._coverage.append(item)
         elif isinstance(item, ListingStateItem):
             self.rows.set_listing_state(
                 item.category_id, item.complete, timestamp(item.at), item.failed
@@ -215,7 +204,6 @@ class SQLiteStorePipeline:
             raise DropItem(f"story without title or body not stored: {item.url}")
         row = article_row(item, seen=seen)
         self.rows.add_article(row)
-        self._listed_urls.add(item.url)
 
     def _store_page(self, page: PageItem, fetched_at: str) -> None:
         self.rows.add_compressed_page(
@@ -230,7 +218,6 @@ class SQLiteStorePipeline:
     def _store_listing_page(self, item: ListingPageItem) -> None:
         seen = timestamp(item.seen_at)
         for entry in item.entries:
-            self._listed_urls.add(entry.url)
             self.rows.add_listing_entry(
                 {
                     "url": entry.url,

@@ -28,7 +28,6 @@ from twisted.python.failure import Failure
 
 from wirecrawl.extract import ListingReading, read_fetched_listing
 from wirecrawl.items import (
-    ListingCoverageItem,
     ListingEntry,
     ListingPageItem,
     ListingStateItem,
@@ -46,7 +45,7 @@ from wirecrawl.spiders.shared import (
     refuse_unknown,
     utcnow,
 )
-from wirecrawl.storage import CrawlState, load_crawl_state
+from wirecrawl.storage import CrawlState, load_crawl_state, unlisted_stories
 
 # Category ids of the current layout. The spider also follows categories it finds in the
 # site's menu when it crawls all of them, so a category added later is not missed.
@@ -170,6 +169,9 @@ class KcnaSpider(WireSpider):
         self._requested_stories: dict[str, bool] = {}
         """Story URLs asked for in this run, each with whether the request carried a date."""
         self._oldest: dict[str, dt.date] = {}
+        self._stretches: dict[str, dt.date] = {}
+        """Each category whose listing reading ended, with the date of the last entry read."""
+        self._unlisted_asked = False
         # Each category's count of entries when its page 1 was first read, and the categories
         # whose listing lost entries while it was read (see follow_changes).
         self._totals: dict[str, int] = {}
@@ -436,15 +438,16 @@ class KcnaSpider(WireSpider):
         of the page before (fetched once), and the oldest move past the page count read on
         page 1, so paging goes on to the count each page gives. Removed stories pull the
         entries up: an entry may move onto a page already read and be missed. Such a reading
-        marks nothing gone, and does not count as clean (``end_of_listing``): the next run
-        reads the category to its end."""
+        does not count as clean (``end_of_listing``): the next run reads the category to its
+        end. A stored story it missed is asked for at the end (``requests_at_idle``), and
+        marked gone only if its page answers 404."""
         first = self._totals.get(category_id, pagination.total)
         if pagination.total < first and category_id not in self._shifted:
             self._shifted.add(category_id)
             self.count("listing/shifted")
             self.logger.warning(
                 "Category %s lists %d entries at page %d, %d when its page 1 was read: an entry "
-                "may have been missed; nothing is marked gone, and the next run reads it all",
+                "may have been missed; the next run reads it all",
                 category_id,
                 pagination.total,
                 page_num,
@@ -501,10 +504,11 @@ class KcnaSpider(WireSpider):
 
     def end_of_listing(
         self, category_id: str, pages_read: int, reached_end: bool, clean: bool = False
-    ) -> Iterator[ListingCoverageItem | ListingStateItem]:
-        """Say how far the category's listing was read (for telling vanished stories), and,
-        when the reading ended cleanly (at the end, or at a page of stored stories in a
-        category known complete), that the archive holds all it lists."""
+    ) -> Iterator[ListingStateItem]:
+        """Note how far the category's listing was read (for telling vanished stories:
+        ``requests_at_idle``), and, when the reading ended cleanly (at the end, or at a page
+        of stored stories in a category known complete), say that the archive holds all it
+        lists."""
         self.logger.info(
             "Category %s: read %d listing page(s)%s",
             category_id,
@@ -514,11 +518,9 @@ class KcnaSpider(WireSpider):
             else ("; the rest lists only stored stories" if clean else "; stopped by a failure"),
         )
         shifted = category_id in self._shifted
-        yield ListingCoverageItem(
-            category_id=category_id,
-            oldest=None if shifted else self._oldest.get(category_id),
-            seen_at=utcnow(),
-        )
+        oldest = self._oldest.get(category_id)
+        if oldest is not None:
+            self._stretches[category_id] = oldest
         # A reading that stored stories undated is no clean one: the next run reads the
         # category in full, and dates them (reason "undated").
         if (reached_end or clean) and not shifted and category_id not in self._undated:
@@ -553,7 +555,9 @@ class KcnaSpider(WireSpider):
         # A story listed in several categories, or twice on one page, is fetched once;
         # a stored story is not fetched again, unless it was marked gone (counted apart: its
         # page may still answer 404, which is no failure of the run's).
+        listed_urls = self.listed_urls
         for entry in listed:
+            listed_urls.add(entry.url)
             if entry.url in self.state.gone_urls:
                 yield from self.article_request(entry.url, entry.published, reason="gone_listed")
             elif entry.url not in self.state.stored_urls:
@@ -576,8 +580,8 @@ class KcnaSpider(WireSpider):
         self, url: str, published: dt.date | None, reason: str
     ) -> Iterator[Request]:
         """GET a story page once per run; ``published`` is the listing's date (the page prints
-        none). ``reason`` (new, unstored, recheck, asked, gone_listed, undated) is counted in the
-        stats."""
+        none). ``reason`` (new, unstored, recheck, asked, gone_listed, undated, unlisted) is
+        counted in the stats."""
         # Once per run; twice only for a story first asked for without a date (a recheck of a
         # story stored undated) that a listing now dates: the page prints none, so the story
         # takes its date only from a request that carries it.
@@ -626,6 +630,40 @@ class KcnaSpider(WireSpider):
                 if name:
                     self.categories.setdefault(category_id, name)
         yield from self.entries(entries, url, category_id)
+
+    def requests_at_idle(self) -> list[Request]:
+        """Once every listing has been read and every story asked for is done: the stored
+        stories that the stretches of the listings read no longer show (``unlisted_stories``),
+        asked for again (reason ``unlisted``). A page answering 404 marks its story gone
+        (``article_failed``); a page still answering with the story leaves it as it is (a
+        listing that moved it onto a page already read while a run paged through it, or that
+        no longer shows it while the site does); any other answer changes nothing."""
+        if self._unlisted_asked or not self._stretches:
+            return []
+        self._unlisted_asked = True
+        seen = self.listed_urls | self._requested_stories.keys()
+        path = self.settings["WIRECRAWL_DB"]
+        try:
+            stories = unlisted_stories(path, self._stretches, seen, f"{SITE}/")
+        except sqlite3.DatabaseError as error:
+            self.count("listing/unlisted_unread")
+            self.logger.error(
+                "Cannot read the archive %s for the stories the listings no longer show: %s; "
+                "none is marked gone",
+                path,
+                error,
+            )
+            return []
+        if stories:
+            self.logger.info(
+                "%d stored story(ies) no longer listed where this run read the listings: asking "
+                "for their pages (a 404 marks a story gone)",
+                len(stories),
+            )
+        requests: list[Request] = []
+        for url, published in stories:
+            requests += self.article_request(url, published, reason="unlisted")
+        return requests
 
     def article_failed(self, failure: Failure) -> Iterator[StoryGoneItem]:
         """A story page that failed: counted and logged; unstored, so the next run retries it.

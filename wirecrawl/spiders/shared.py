@@ -10,6 +10,7 @@ from typing import Any, Self
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -27,8 +28,8 @@ after the write (measured: docs/benchmarks.md, sixteenth pass)."""
 
 REASON = "wirecrawl_reason"
 """The key in a story request's ``meta`` of why it was asked for (``new``, ``unstored``,
-``recheck``, ``asked``, ``gone_listed``, ``undated``): the stats count its outcomes by it,
-which the run's alarms read (``wirecrawl.runlog``)."""
+``recheck``, ``asked``, ``gone_listed``, ``undated``, ``unlisted``): the stats count its
+outcomes by it, which the run's alarms read (``wirecrawl.runlog``)."""
 
 
 ARCHIVE_UNREADABLE = "archive_unreadable"
@@ -63,6 +64,8 @@ class WireSpider(scrapy.Spider):
     story pages the same way whatever led to them (in a worker process: ``wirecrawl.worker``)."""
 
     reader: Worker
+    listed_urls: set[str]
+    """The story URLs the listings and teasers of this crawl showed."""
     _inc_value: Callable[..., None] | None = None
 
     @classmethod
@@ -77,13 +80,29 @@ class WireSpider(scrapy.Spider):
         )
         # Started now, the worker imports the page classes while the crawl starts up.
         spider.reader.start()
-        # A crawl that goes idle closes (nothing asks for more here): the worker can stop
-        # then, while the archive is being finished, instead of after it. A page read after
-        # all is read in this thread.
-        crawler.signals.connect(spider.reader.stop, signal=signals.spider_idle)
+        spider.listed_urls = set()
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.close_reader, signal=signals.spider_closed)
         crawler.signals.connect(spider.request_going_out, signal=signals.request_reached_downloader)
         return spider
+
+    def idle(self) -> None:
+        """Scrapy's ``spider_idle``: the requests of ``requests_at_idle``, if any, are made and
+        the crawl goes on (DontCloseSpider). Else the crawl closes, and the page-reading worker
+        can stop then, while the archive is being finished, instead of after it (a page read
+        after all is read in this thread)."""
+        requests = self.requests_at_idle()
+        if requests:
+            engine = self.crawler.engine
+            assert engine is not None
+            for request in requests:
+                engine.crawl(request)
+            raise DontCloseSpider
+        self.reader.stop()
+
+    def requests_at_idle(self) -> list[scrapy.Request]:
+        """What to fetch once everything asked for so far is done; none here."""
+        return []
 
     def request_going_out(self) -> None:
         """A request is about to go out: shortly after (``RELEASE_DELAY``), when it is on its
@@ -128,6 +147,7 @@ class WireSpider(scrapy.Spider):
             return
         yield story
         if reading.teasers:
+            self.listed_urls.update(entry.url for entry in reading.teasers)
             self.count("listing/entries", len(reading.teasers))
             yield ListingPageItem(
                 entries=reading.teasers,
