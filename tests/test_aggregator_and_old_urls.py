@@ -7,6 +7,8 @@ import datetime as dt
 import html
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import CrawlResult, PageProxy, run_crawl
@@ -265,9 +267,9 @@ def crawl_pages(tmp_path: Path, pages: dict[str, str], *paths: str) -> CrawlResu
     return result
 
 
-def test_a_story_listed_in_top_news_of_both_layouts_is_in_it_once(tmp_path: Path) -> None:
-    # One story under its current and its old URL is one row; each layout has its own id for
-    # Top News. Its categories, and the dashboard's count of Top News, name it once.
+def crawl_one_story_in_both_layouts(tmp_path: Path) -> CrawlResult:
+    """One story listed in Top News of the current layout and of the old one, each page
+    crawled with -a urls=: one row under its current and its old URL."""
     new_key, old_key = "a1" * 16, "b2" * 16
     pages = {
         f"/en/article/list/{NEW_TOP_NEWS}": current_listing(
@@ -285,7 +287,29 @@ def test_a_story_listed_in_top_news_of_both_layouts_is_in_it_once(tmp_path: Path
         f"/en/article/list/{NEW_TOP_NEWS}",
         f"/en/category/articles/q/{OLD_TOP_NEWS}.kcmsf",
     )
-    assert_one_story_in_top_news_once(crawl_pages(tmp_path, pages, listing, category))
+    return crawl_pages(tmp_path, pages, listing, category)
+
+
+def test_a_story_listed_in_top_news_of_both_layouts_is_in_it_once(tmp_path: Path) -> None:
+    # One story under its current and its old URL is one row; each layout has its own id for
+    # Top News. Its categories, and the dashboard's count of Top News, name it once.
+    assert_one_story_in_top_news_once(crawl_one_story_in_both_layouts(tmp_path))
+
+
+def test_reparse_counts_the_story_of_both_layouts_once(tmp_path: Path) -> None:
+    # Its pages are kept under both URLs: reparse reads both, and reports one story.
+    result = crawl_one_story_in_both_layouts(tmp_path)
+    assert result.rows("SELECT count(DISTINCT url) AS n FROM pages") == [{"n": 2}]
+    done = subprocess.run(
+        [sys.executable, "-m", "wirecrawl.cli", "reparse", "--db", str(result.db_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (
+        "reparse done: 1 story from the pages of 2 URLs: 1 unchanged, 0 changed, 0 new;"
+        " 0 URLs read as no story\n"
+    )
+    assert result.rows("SELECT count(*) AS n FROM articles") == [{"n": 1}]
 
 
 def assert_one_story_in_top_news_once(result: CrawlResult) -> None:

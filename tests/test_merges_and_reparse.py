@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from wirecrawl.cli import reparse
+from wirecrawl.cli import main, reparse
 from wirecrawl.extract import read_fetched_story
 from wirecrawl.normalise.article import normalise_article
 from wirecrawl.storage import ArchiveWriter, article_row, open_archive, timestamp
@@ -355,3 +355,41 @@ def test_two_urls_of_one_story_printed_in_another_case_make_no_edits(tmp_path: P
         assert q(db, "SELECT title, url FROM articles") == [
             ("Kim Jong Un Inspects \u201cSongchon\u201d Farm", URL_NEW)
         ], name
+
+
+OTHER_URL = NEW + "ef" * 16
+OTHER = ["Pyongyang, July 19 (KCNA) -- A bridge was opened.", "It is a long bridge."]
+
+
+@pytest.mark.parametrize("from_scratch", [False, True], ids=["kept", "from-scratch"])
+def test_reparse_counts_a_story_kept_under_two_urls_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], from_scratch: bool
+) -> None:
+    """A story under its new and its old URL (merged) beside a story of one URL: two stories,
+    in the counts and in what reparse prints, whether their rows are kept or rebuilt anew."""
+    db = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db), batch_size=None)
+    # The current layout's stories as a listing shows them (the date reparse gives them).
+    listed(writer, URL_NEW, ID_NEW, "c1", at(8))
+    listed(writer, OTHER_URL, "ef" * 16, "c1", at(8))
+    fetch(writer, URL_NEW, new_page(TITLE, V1), DAY, at(8))
+    writer.flush()
+    fetch(writer, URL_OLD, old_page(TITLE, V1), DAY, at(9))
+    fetch(writer, OTHER_URL, new_page("Bridge Opened", OTHER), DAY, at(10))
+    writer.flush()
+    writer.db.close()
+    assert writer.outcomes["merged"] == 1
+    if from_scratch:
+        q(db, "DELETE FROM articles")
+        q(db, "DELETE FROM article_urls")
+    outcome = "new" if from_scratch else "unchanged"
+
+    counts = reparse(str(db), io.StringIO())
+
+    assert q(db, "SELECT count(*) FROM articles") == [(2,)]
+    assert {k: n for k, n in counts.items() if n} == {outcome: 2, "urls": 3}, counts
+    assert main(["reparse", "--db", str(db)]) == 0
+    assert capsys.readouterr().out == (
+        "reparse done: 2 stories from the pages of 3 URLs: 2 unchanged, 0 changed, 0 new;"
+        " 0 URLs read as no story\n"
+    )

@@ -270,7 +270,7 @@ def test_reparse_rebuilds_articles_from_stored_pages_offline(
     done = reparse_from_scratch(db)
 
     assert done.returncode == 0, done.stderr
-    assert f"0 unchanged, 0 changed, {len(before)} new, 0 not_article" in done.stdout
+    assert f": 0 unchanged, 0 changed, {len(before)} new; 0 URLs read as no story" in done.stdout
     assert f"reparsed {len(before)}/{len(before)} pages" in done.stderr
     after = table(db, "SELECT * FROM articles ORDER BY id")
     assert after == before
@@ -372,7 +372,7 @@ def test_reparse_takes_the_newest_page_that_reads_as_a_story(
     done = reparse_from_scratch(db)
 
     assert done.returncode == 0, done.stderr
-    assert f"{len(small_site.stories)} new, 0 not_article" in done.stdout
+    assert f"{len(small_site.stories)} new; 0 URLs read as no story" in done.stdout
     assert table(db, "SELECT title, body FROM articles WHERE id = ?", (story.id,)) == before
 
 
@@ -629,7 +629,8 @@ def test_an_archive_whose_path_holds_uri_characters_is_read_as_it_is(
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert f"reparse done: {len(small_site.stories)} unchanged, 0 changed, 0 new" in rebuilt.stdout
+    n = len(small_site.stories)
+    assert f"reparse done: {n} stories from the pages of {n} URLs: {n} unchanged" in rebuilt.stdout
 
 
 def test_a_run_stopped_before_it_fetched_a_new_story_exits_4_without_an_alarm(

@@ -3,8 +3,9 @@
     wirecrawl reparse [--db data/wirecrawl.db]
 
 ``reparse`` rebuilds ``articles`` from the pages kept in ``pages``, with today's page classes
-and normalising, and reports what changed. Run it after improving extraction. Differences it
-makes are ours, not the agency's, so they are not recorded as revisions.
+and normalising, and reports what changed, story by story (a story kept under two URLs, its
+old layout's and its current one's, is one). Run it after improving extraction. Differences
+it makes are ours, not the agency's, so they are not recorded as revisions.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from wirecrawl.extract import read_story
 from wirecrawl.lock import ArchiveBusyError, ArchiveLock
 from wirecrawl.normalise.article import normalise_article
 from wirecrawl.storage import (
+    STORY_OUTCOMES,
     ArchiveWriter,
     SchemaTooNewError,
     article_row,
@@ -51,7 +53,9 @@ class Progress:
 
 
 def reparse(db_path: str, out: TextIO) -> Counter[str]:
-    """Rebuild stories from stored pages; returns the outcome counts."""
+    """Rebuild stories from stored pages. Returns how many stories came out each way
+    (``STORY_OUTCOMES``: each story once, however many URLs it is kept under), how many URLs
+    had pages (``urls``) and how many of those read as no story (``not_article``)."""
     db = open_archive(db_path)
     writer = ArchiveWriter(db, rebuilding=True)
     counts: Counter[str] = Counter()
@@ -91,7 +95,8 @@ def reparse(db_path: str, out: TextIO) -> Counter[str]:
             counts["not_article"] += 1
         progress.step()
     writer.flush()
-    counts.update(writer.outcomes)
+    counts["urls"] = total
+    counts.update(writer.stories.values())
     reader.close()
     db.close()
     return counts
@@ -121,12 +126,25 @@ def main(argv: list[str] | None = None) -> int:
     except (SchemaTooNewError, sqlite3.Error) as error:
         print(f"wirecrawl: cannot use the archive {args.db}: {error}", file=sys.stderr)
         return 2
-    named = ("unchanged", "changed", "new", "not_article")
-    # Then any other outcome that happened (merged, garbled_kept).
-    others = sorted(key for key in counts if key not in named and counts[key])
-    summary = ", ".join(f"{counts[k]} {k}" for k in (*named, *others))
-    print(f"reparse done: {summary}")
+    print(f"reparse done: {summary(counts)}")
     return 0
+
+
+def summary(counts: Counter[str]) -> str:
+    """What ``reparse`` did, in a line: ``2 stories from the pages of 3 URLs: 2 unchanged, 0
+    changed, 0 new; 0 URLs read as no story`` (and any story kept as stored, when one was)."""
+    named = ("unchanged", "changed", "new")
+    kept = [outcome for outcome in STORY_OUTCOMES if outcome not in named and counts[outcome]]
+    stories = sum(counts[outcome] for outcome in STORY_OUTCOMES)
+    outcomes = ", ".join(f"{counts[outcome]} {outcome}" for outcome in (*named, *kept))
+    return (
+        f"{_many(stories, 'story', 'stories')} from the pages of {_many(counts['urls'], 'URL')}:"
+        f" {outcomes}; {_many(counts['not_article'], 'URL')} read as no story"
+    )
+
+
+def _many(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 if __name__ == "__main__":

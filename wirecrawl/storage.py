@@ -747,12 +747,19 @@ class ArchiveRows:
         return batch
 
 
+STORY_OUTCOMES = ("new", "changed", "garbled_kept", "dateline_lost_kept", "unchanged")
+"""What a write does to a story: its row made, its text changed, a reading kept out (bytes its
+charset could not read, a dateline lost), or nothing. For a story written under several URLs,
+the first of these that any of them did."""
+
+
 class ArchiveWriter(ArchiveRows):
     """Writes queued rows into the archive, one transaction per batch (a crawl's writing
     worker, ``wirecrawl reparse``, the bench).
 
-    ``outcomes`` counts what happened to stories: ``new``, ``changed``, ``unchanged`` and
-    ``merged`` (a known story seen under another URL); ``gone`` counts stories marked gone.
+    ``outcomes`` counts what happened to stories, once for each URL written: ``new``,
+    ``changed``, ``unchanged`` and ``merged`` (a known story seen under another URL); ``gone``
+    counts stories marked gone. When rebuilding, ``stories`` also says it once per story.
 
     It writes a batch whenever ``batch_size`` rows are queued; with ``batch_size`` None the
     caller decides: ``take`` the queued rows and ``write`` them (only ``write`` and ``flush``
@@ -774,6 +781,10 @@ class ArchiveWriter(ArchiveRows):
         fetched before the one a story's text came from (under another of its URLs) never
         replaces it."""
         self.outcomes: Counter[str] = Counter()
+        self.stories: dict[str, str] = {}
+        """When rebuilding: each story written, by the id of its row, with what its URLs made
+        of it together (``STORY_OUTCOMES``): a story kept under two URLs is written twice, and
+        is one story."""
 
     def _add(self, kind: str, row: dict[str, Any]) -> None:
         super()._add(kind, row)
@@ -842,7 +853,7 @@ class ArchiveWriter(ArchiveRows):
         article_id = None if by_url is None else str(by_url)
         if article_id is None and same is not None:
             article_id, how = str(same), "merged"
-            self.outcomes["merged"] += 1
+            self.outcomes["merged"] += 1  # a URL's outcome, not a story's
             # Categories seen under this URL's own key belong to the story found.
             conn.execute(
                 "UPDATE OR IGNORE article_categories SET article_id = ? WHERE article_id = ?",
@@ -858,8 +869,8 @@ class ArchiveWriter(ArchiveRows):
             rowid = conn.execute(_INSERT_ARTICLE, row).lastrowid
             assert rowid is not None
             index.inserted(rowid)
-            self.outcomes["new"] += 1
             article_id, how = row["id"], "new"
+            self._count(article_id, "new")
         else:
             rowid, title, body, dateline, url, source, last_seen, gone_at = conn.execute(
                 "SELECT rowid, title, body, dateline, url, source, last_seen, gone_at "
@@ -880,7 +891,7 @@ class ArchiveWriter(ArchiveRows):
                 # own, a line before it) does. Kept as stored, and the run raises the alarm.
                 kept = "dateline_lost_kept"
             if kept is not None:
-                self.outcomes[kept] += 1
+                self._count(article_id, kept)
                 conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
                 return article_id, how
             # An edit is any change of the words as stored, their case and punctuation included
@@ -911,9 +922,9 @@ class ArchiveWriter(ArchiveRows):
             if changed:
                 if not self.rebuilding:
                     conn.execute(_SAVE_REVISION, values)
-                self.outcomes["changed"] += 1
+                self._count(article_id, "changed")
             else:
-                self.outcomes["unchanged"] += 1
+                self._count(article_id, "unchanged")
             if (title, body) != (row["title"], row["body"]):
                 index.rewritten(rowid, title, body)
             conn.execute(_UPDATE_ARTICLE, values)
@@ -923,6 +934,14 @@ class ArchiveWriter(ArchiveRows):
                 conn.execute("UPDATE teasers SET gone_at = NULL WHERE url = ?", [row["url"]])
         conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
         return article_id, how
+
+    def _count(self, article_id: str, outcome: str) -> None:
+        """Count what a write did to a story (one of ``STORY_OUTCOMES``)."""
+        self.outcomes[outcome] += 1
+        if self.rebuilding:
+            known = self.stories.get(article_id)
+            if known is None or STORY_OUTCOMES.index(outcome) < STORY_OUTCOMES.index(known):
+                self.stories[article_id] = outcome
 
 
 def _words(*texts: str | None) -> tuple[list[str], ...]:
