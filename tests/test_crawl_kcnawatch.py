@@ -88,3 +88,21 @@ def test_crawl_refuses_a_missing_or_relative_url(tmp_path: Path, proxy: PageProx
     assert result.returncode == 2
     assert "-a url= needs absolute" in result.log
     assert proxy.requests == []
+
+
+def test_a_site_logo_in_an_h1_is_not_the_headline(tmp_path: Path) -> None:
+    # The tables rendering, whose <title> holds only the site's name, with the site's logo in
+    # an h1 of its own above the headline's (and above the menu).
+    page = (FIXTURES / "seed-tables" / "page.html").read_text("utf-8")
+    top = '<td class="top"><a href="/">KCNA Watch</a>'
+    assert top in page
+    page = page.replace(top, '<td class="top"><h1><a href="/">KCNA Watch</a></h1>', 1)
+    with PageProxy(HOST, {urlsplit(DATED).path: page}) as proxy:
+        result = run_crawl(
+            proxy.proxy_url, tmp_path / "archive.db", "-a", f"url={DATED}", spider="kcnawatch"
+        )
+    assert result.returncode == 0, result.log[-3000:]
+    seed = expected("seed-tables")
+    assert result.rows("SELECT title, body FROM articles") == [
+        {"title": seed["title"], "body": seed["body"]}
+    ]

@@ -30,6 +30,7 @@ STORY = [f"{SEED['dateline']} {BODY[0]}", *BODY[1:-1], f"{BODY[-1]} -0-"]
 TEASERS = [(t["url"], t["text"], D.fromisoformat(t["published"])) for t in SEED["teasers"]]
 URL = "https://kcnawatch.org/newstream/1527836400-567937233/kim-jong-un-receives/"
 URL_WITHOUT_TIME = "https://kcnawatch.org/article/kim-jong-un-receives/"
+URL_ELSEWHERE = "https://mirror.example/newstream/1527836400-567937233/kim-jong-un-receives/"
 MORE_FROM = "More From KCNA.kp (En)"
 E = html.escape
 
@@ -265,7 +266,40 @@ def related_box_inside_the_story() -> str:
     )
 
 
+def site_logo_in_an_h1(logo: str, head: str = "<title>KCNA Watch</title>") -> str:
+    """The site's header with its logo in an ``h1`` above the headline's, the ``<title>``
+    holding only the site's name (as on a site's index pages, or a theme's every page)."""
+    box = runs(lambda u, t, d: f"<p><a href='{u}'>{E(t)}</a></p><p>{printed(d)}</p><p>{E(t)}</p>")
+    return standard(
+        f"<h3>{MORE_FROM}</h3>{box}",
+        before=f"<header>{logo}<nav><a href='/'>Home</a> <a href='/newstream/'>Newstream</a>"
+        "</nav></header>",
+        head=head,
+    )
+
+
+def logo_linking_home() -> str:
+    # Served from another host than its name says (URL_ELSEWHERE): the link tells it.
+    return site_logo_in_an_h1("<h1 class='site-title'><a href='/' rel='home'>KCNA Watch</a></h1>")
+
+
+def logo_named_like_the_host() -> str:
+    return site_logo_in_an_h1("<h1 class='logo'>KCNA Watch</h1>")
+
+
+def logo_named_as_the_site_says() -> str:
+    meta = "<meta property='og:site_name' content='The State Media Watch'>"
+    return site_logo_in_an_h1(
+        "<div><h1>The State Media Watch</h1></div>",
+        head=f"<title>The State Media Watch</title>{meta}"
+        "<meta property='og:title' content='The State Media Watch'>",
+    )
+
+
 RENDERINGS = [
+    pytest.param(logo_linking_home, URL_ELSEWHERE, D(2018, 6, 1), id="logo-h1-linking-home"),
+    pytest.param(logo_named_like_the_host, URL, D(2018, 6, 1), id="logo-h1-named-like-host"),
+    pytest.param(logo_named_as_the_site_says, URL, D(2018, 6, 1), id="logo-h1-og-site-name"),
     pytest.param(related_box_inside_the_story, URL, D(2018, 6, 1), id="related-box-in-story"),
     pytest.param(boxes_between_headline_and_story, URL, D(2018, 6, 1), id="boxes-before-story"),
     pytest.param(date_line_above_the_story, URL_WITHOUT_TIME, D(2018, 6, 1), id="date-above-story"),

@@ -3,7 +3,8 @@
 The aggregator's markup is not established, so the page is read by the structure of its text
 (``wirecrawl.pages.text_lines``), never by class names. In order, the page prints:
 
-1. the headline (its ``h1``; else ``<title>``), perhaps a date line under it;
+1. the headline (its ``h1``, not the site's logo in another; else ``<title>``), perhaps a date
+   line under it;
 2. the story: from its dateline (``Pyongyang, June 1 (KCNA) --``) to its end mark `` -0-``;
 3. a heading ``More From <source>`` (``More From KCNA.kp (En)``);
 4. teasers of other stories, each as teaser / date (``December 01, 2025``) / the same teaser;
@@ -18,6 +19,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from wirecrawl.normalise.datelines import split_dateline
 from wirecrawl.normalise.dates import (
@@ -71,6 +74,14 @@ _MIN_WORDS_OF_FIRST_PARAGRAPH = 8
 # Shorter lines in the teaser box are labels and buttons ("Read more"), not teasers.
 _MIN_WORDS_OF_TEASER = 3
 
+# What a page says its site is called (``KCNA Watch``).
+_SITE_NAME_META = (
+    "meta[property='og:site_name']::attr(content)",
+    "meta[name='application-name']::attr(content)",
+)
+# A link to the site's home page: its root, or its index page.
+_HOME_PATH = re.compile(r"/?(?:index\.[a-z]+)?", re.IGNORECASE)
+
 _PUBLISHED_META = (
     "meta[property='article:published_time']::attr(content)",
     "meta[itemprop='datePublished']::attr(content)",
@@ -103,6 +114,15 @@ def _more_from(text: str) -> re.Match[str] | None:
     if len(text.split()) > _MAX_WORDS_OF_MORE_FROM or _SENTENCE_END.search(text):
         return None
     return _MORE_FROM.fullmatch(text)
+
+
+def _name_key(text: str) -> str:
+    """A name with only its letters and digits, case folded: ``KCNA Watch`` is ``kcnawatch``."""
+    return "".join(char for char in text.casefold() if char.isalnum())
+
+
+def _without_www(host: str) -> str:
+    return host.removeprefix("www.")
 
 
 def _compare_key(text: str) -> str:
@@ -183,19 +203,49 @@ class AggregatorArticlePage(StoryPage):
         return by_newline if _holds_a_story(by_newline) else lines
 
     def title(self) -> str:
-        """The headline: the page's ``h1`` (the one the ``<title>`` names, if it has several),
-        else ``og:title``, else the longest part of ``<title>`` (``Headline | Site``)."""
-        headings = [text for text in map(text_of, self.selector.xpath("//body//h1")) if text]
+        """The headline: the page's ``h1`` (if it has several: not the site's logo, and the one
+        the ``<title>`` names), else ``og:title``, else the longest part of ``<title>``
+        (``Headline | Site``)."""
+        headings = [
+            (text, node.root)
+            for node in self.selector.xpath("//body//h1")
+            if (text := text_of(node))
+        ]
         page_title = clean_text(
             self.selector.css("meta[property='og:title']::attr(content)").get()
             or self.selector.css("title::text").get("")
         )
         if len(headings) > 1:
-            named = [h for h in headings if _compare_key(h) in _compare_key(page_title)]
-            return max(named or headings, key=len)
+            # A site's header often puts its logo in an h1 too, and its <title> may be the
+            # site's name alone: it would name the logo.
+            story_headings = [text for text, node in headings if not self._is_logo(text, node)]
+            texts = story_headings or [text for text, _node in headings]
+            named = [h for h in texts if _compare_key(h) in _compare_key(page_title)]
+            return max(named or texts, key=len)
         if headings:
-            return headings[0]
+            return headings[0][0]
         return max(_TITLE_SEPARATOR.split(page_title), key=len)
+
+    def _is_logo(self, text: str, heading: Any) -> bool:
+        """Whether a heading (an lxml element) is the site's logo: it links to the site's home
+        page, or it says the site's name (the one the page gives, or its host's name)."""
+        host = _without_www(urlsplit(self.url).hostname or "")
+        for href in heading.xpath("ancestor::a/@href | .//a/@href"):
+            try:
+                target = urlsplit(urljoin(self.url, href.strip()))
+            except ValueError:
+                continue  # a link that is no web address
+            if _without_www(target.hostname or "") == host and _HOME_PATH.fullmatch(target.path):
+                return True
+        return _name_key(text) in self._site_names
+
+    @cached_property
+    def _site_names(self) -> set[str]:
+        # ``kcnawatch.org`` is "KCNA Watch", ``kcna.watch`` too.
+        labels = _without_www(urlsplit(self.url).hostname or "").split(".")
+        names = {"".join(labels[:-1]), "".join(labels)}
+        names.update(_name_key(v) for q in _SITE_NAME_META for v in self.selector.css(q).getall())
+        return names - {""}
 
     def paragraphs(self) -> list[str]:
         """The story's lines, dateline and end mark included (the pipelines split them off).
