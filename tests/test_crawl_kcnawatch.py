@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,3 +107,43 @@ def test_a_site_logo_in_an_h1_is_not_the_headline(tmp_path: Path) -> None:
     assert result.rows("SELECT title, body FROM articles") == [
         {"title": seed["title"], "body": seed["body"]}
     ]
+
+
+def test_a_story_teased_with_and_without_www_and_slug_is_one_teaser(tmp_path: Path) -> None:
+    # One page's box links its stories as /newstream/<time>-<id>/<slug>/ on its own host; the
+    # other's as http://www.<host>/newstream/<time>-<id>/, no slug: the same twenty stories.
+    other = re.sub(
+        r'href="https://kcnawatch\.org/newstream/([0-9]+-[0-9]+)/[^"]*"',
+        rf'href="http://www.{HOST}/newstream/\1/"',
+        (FIXTURES / "seed-br-lines" / "page.html").read_text("utf-8"),
+    )
+    assert other.count(f'href="http://www.{HOST}/newstream/') == 20
+    pages = {
+        urlsplit(DATED).path: (FIXTURES / "seed-div-soup" / "page.html").read_text("utf-8"),
+        urlsplit(UNDATED).path: other,
+    }
+    with PageProxy(HOST, pages) as proxy:
+        result = run_crawl(
+            proxy.proxy_url,
+            tmp_path / "archive.db",
+            "-a",
+            f"url={DATED},{UNDATED}",
+            spider="kcnawatch",
+        )
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stat("wirecrawl/listing/entries") == 40
+
+    teasers = result.rows("SELECT * FROM teasers ORDER BY url")
+    seed = expected("seed-div-soup")
+    assert [row["url"] for row in teasers] == sorted(
+        re.sub(
+            r"^https://kcnawatch\.org(/newstream/[0-9]+-[0-9]+/).*", rf"http://{HOST}\1", t["url"]
+        )
+        for t in seed["teasers"]
+    )
+    assert sorted((row["text"], row["published"]) for row in teasers) == sorted(
+        (t["text"], t["published"]) for t in seed["teasers"]
+    )
+    for row in teasers:
+        assert {row["first_seen_on"], row["last_seen_on"]} == {DATED, UNDATED}
+        assert row["story_key"].startswith("kcnawatch-5681000")

@@ -14,6 +14,7 @@ from wirecrawl.normalise.teasers import (
     aggregator_story_key,
     dedupe_teasers,
     teaser_key,
+    teaser_url,
 )
 
 D = dt.date
@@ -81,6 +82,43 @@ def test_teaser_key(url: str, key: str) -> None:
     assert teaser_key(url) == key
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param(NEW, NEW, id="current-layout-as-it-stands"),
+        pytest.param(
+            "http://kcna.kp" + NEW[18:].upper().replace("/EN/ARTICLE/DETAIL", "/en/article/detail"),
+            NEW,
+            id="kcna-host-and-hex-case",
+        ),
+        pytest.param(OLD, OLD, id="old-layout-kept"),
+        pytest.param(f"{AGG}/rason-municipality/", f"{AGG}/", id="slug-dropped"),
+        pytest.param(f"{AGG}/", f"{AGG}/", id="no-slug"),
+        pytest.param(f"{AGG}", f"{AGG}/", id="no-trailing-slash"),
+        pytest.param(
+            "https://www.kcnawatch.org/newstream/1764550800-568100000/rason/",
+            f"{AGG}/",
+            id="www-and-slug-dropped",
+        ),
+        pytest.param(f"{AGG}/a/?utm_source=x#top", f"{AGG}/", id="tracking-query-and-fragment"),
+        pytest.param(
+            "http://www.kcnawatch.test/newstream/1527836400-567937233/x/",
+            "http://kcnawatch.test/newstream/1527836400-567937233/",
+            id="scheme-kept",
+        ),
+        pytest.param(
+            "https://www.example.org/story/1/?b=2&a=1",
+            "https://www.example.org/story/1/?a=1&b=2",
+            id="other-paths-only-canonical",
+        ),
+    ],
+)
+def test_teaser_url(url: str, expected: str) -> None:
+    assert teaser_url(url) == expected
+    assert teaser_url(expected) == expected
+    assert teaser_key(expected) == teaser_key(url)
+
+
 def test_teaser_key_rejects_relative_urls() -> None:
     with pytest.raises(ValueError, match="not an absolute URL"):
         teaser_key("/newstream/1764550800-568100000/")
@@ -121,14 +159,21 @@ def test_aggregator_story_key(url: str, key: str) -> None:
             "https://kcnawatch.org/newstream/1-2/",
             "/newstream/1764550800-568100000/x/",
             RASON,
-            teaser(f"{AGG}/x/", RASON),
+            teaser(f"{AGG}/", RASON),
             id="relative-href",
+        ),
+        pytest.param(
+            "https://www.kcnawatch.org/newstream/1-2/",
+            "/newstream/1764550800-568100000/x/",
+            RASON,
+            teaser(f"{AGG}/", RASON),
+            id="relative-href-on-www",
         ),
         pytest.param(
             "https://kcnawatch.org/",
             f"{AGG}/x/#c",
             f"\n {RASON}\xa0",
-            teaser(f"{AGG}/x/", RASON),
+            teaser(f"{AGG}/", RASON),
             id="whitespace-and-fragment",
         ),
         pytest.param(

@@ -319,3 +319,64 @@ def test_timestamps_are_utc_to_the_second_whatever_came_before() -> None:
         "1969-12-31T23:59:59+00:00"
     )
     assert timestamp(dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) == "1970-01-01T00:00:00+00:00"
+
+
+AGGREGATOR = "https://kcnawatch.org/newstream/1764550800-568100000/"
+
+
+def _teaser(url: str, seen: str, seen_on: str, published: str | None, text: str) -> dict[str, Any]:
+    return {
+        "url": url,
+        "story_key": "kcnawatch-568100000",
+        "text": text,
+        "published": published,
+        "category_id": None,
+        "category_name": None,
+        "seen_on": seen_on,
+        "seen": seen,
+    }
+
+
+def test_an_archive_with_a_story_teased_under_several_urls_keeps_one_teaser_when_opened(
+    tmp_path: Path,
+) -> None:
+    # Archives written before migration 0011 kept an aggregator's teaser once per URL as
+    # linked: with and without www. and its slug. Opened, they hold it once, under the story's
+    # canonical URL, first seen and last seen where and when it was.
+    db = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db))
+    for url, seen, published, text in [
+        (AGGREGATOR + "rason-municipality/", "2025-12-02T06:00:00+00:00", None, "First"),
+        ("https://www.kcnawatch.org/newstream/1764550800-568100000/rason/",
+         "2025-12-03T06:00:00+00:00", "2025-12-01", "Second"),
+        (AGGREGATOR, "2025-12-04T06:00:00+00:00", "2025-12-01", "Third"),
+    ]:  # fmt: skip
+        writer.add_listing_entry(
+            _teaser(url, seen, f"https://kcnawatch.org/on/{text}", published, text)
+        )
+    listed = "http://www.kcna.kp/en/article/detail/" + "ab" * 16
+    writer.add_listing_entry(
+        {**_teaser(listed, "2025-12-02T06:00:00+00:00", "http://www.kcna.kp/en", None, "Kcna"),
+         "story_key": "ab" * 16}
+    )  # fmt: skip
+    writer.flush()
+    writer.db.close()
+    assert rows(db, "SELECT count(*) FROM teasers") == [(4,)]
+    gone = "2025-12-05T06:00:00+00:00"  # its page answered 404 after every sighting
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE teasers SET gone_at = ? WHERE url = ?", [gone, AGGREGATOR])
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_teaser_urls'")
+
+    open_archive(db).close()
+
+    assert rows(
+        db,
+        "SELECT url, story_key, text, published, first_seen_on, first_seen_at, last_seen_on, "
+        "last_seen_at, gone_at FROM teasers ORDER BY first_seen_on",
+    ) == [
+        (listed, "ab" * 16, "Kcna", None, "http://www.kcna.kp/en", "2025-12-02T06:00:00+00:00",
+         "http://www.kcna.kp/en", "2025-12-02T06:00:00+00:00", None),
+        (AGGREGATOR, "kcnawatch-568100000", "First", "2025-12-01",
+         "https://kcnawatch.org/on/First", "2025-12-02T06:00:00+00:00",
+         "https://kcnawatch.org/on/Third", "2025-12-04T06:00:00+00:00", gone),
+    ]  # fmt: skip

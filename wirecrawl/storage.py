@@ -6,7 +6,8 @@ Tables (created and changed only by the recorded migrations below):
 - ``article_urls``: every URL a story was seen at (one story, many URLs).
 - ``article_revisions``: earlier versions of stories the agency edited.
 - ``article_categories``: which category listings a story appeared in.
-- ``teasers``: every listing entry seen, once per story URL: what the agency listed, and when.
+- ``teasers``: every listing entry seen, once per story (under ``teaser_url`` of its link): what
+  the agency listed, and when.
 - ``pages``: the fetched HTML of every story page, zlib-compressed, once per distinct content.
 - ``runs``: one row per crawl, with its counts and alarms.
 
@@ -38,6 +39,7 @@ from sqlite_utils.migrations import Migrations
 
 from wirecrawl.items import ArticleItem
 from wirecrawl.normalise.identity import content_hash, identity_keys, title_key
+from wirecrawl.normalise.teasers import teaser_url
 from wirecrawl.pagebody import compress_page, decompress_page
 
 MIGRATIONS = Migrations("wirecrawl")
@@ -228,6 +230,46 @@ def _listing_failed(db: sqlite_utils.Database) -> None:
     # to left incomplete by a crawl stopped on the way: two such readings in a row raise the
     # alarm (wirecrawl.runlog).
     db["listing_state"].add_column("failed", int, not_null_default=0)  # type: ignore[union-attr]
+
+
+@MIGRATIONS(name="0011_teaser_urls")
+def _teaser_urls(db: sqlite_utils.Database) -> None:
+    # An aggregator's teaser kept under the story's one URL (teaser_url), not once for each
+    # way a page linked it (with and without www. and its slug): the rows of one story merged.
+    # Only aggregator story URLs (/newstream/...) change; kcna.kp's were canonical already.
+    columns = [row[1] for row in db.execute("PRAGMA table_info(teasers)").fetchall()]
+    stories: dict[str, list[dict[str, Any]]] = {}
+    for values in db.execute("SELECT * FROM teasers WHERE url LIKE '%/newstream/%'").fetchall():
+        row = dict(zip(columns, values, strict=True))
+        try:
+            url = teaser_url(row["url"])
+        except ValueError:
+            continue
+        stories.setdefault(url, []).append(row)
+    for url, rows in stories.items():
+        if [row["url"] for row in rows] == [url]:
+            continue
+        merged = _merged_teaser(url, rows)
+        db.conn.executemany("DELETE FROM teasers WHERE url = ?", [[row["url"]] for row in rows])
+        names = ", ".join(merged)
+        db.execute(
+            f"INSERT INTO teasers ({names}) VALUES ({', '.join(':' + n for n in merged)})", merged
+        )
+
+
+def _merged_teaser(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """One story's teaser rows as one, under ``url``, as if its sightings had been of one URL:
+    first seen where the earliest was, last seen where the latest was, the first date printed
+    with it, gone only if its page answered 404 after every sighting."""
+    rows = sorted(rows, key=lambda row: row["first_seen_at"] or "")
+    last = max(rows, key=lambda row: row["last_seen_at"] or "")
+    merged = {**rows[0], "url": url}
+    merged["published"] = next((r["published"] for r in rows if r["published"]), None)
+    merged["last_seen_on"], merged["last_seen_at"] = last["last_seen_on"], last["last_seen_at"]
+    if "gone_at" in merged:
+        after = [r["gone_at"] for r in rows if (r["gone_at"] or "") >= (last["last_seen_at"] or "")]
+        merged["gone_at"] = min(after, default=None)
+    return merged
 
 
 _last_timestamp: tuple[float, str] = (math.nan, "")

@@ -2,7 +2,8 @@
 
 A page often prints the same teaser more than once: kcna.kp's old homepage prints every widget
 twice (desktop and mobile), the aggregator prints each teaser as teaser / date / teaser. A story is
-kept once, at its first sighting, by ``teaser_key`` of the URL it links to.
+kept once, at its first sighting, by ``teaser_key`` of the URL it links to; its teaser's URL is
+``teaser_url``, one for the story however the page wrote the link.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Teaser:
     """A line that links to a story, as a page printed it."""
 
     url: str
-    """Absolute canonical URL of the story the teaser links to."""
+    """Absolute canonical URL of the story the teaser links to (``teaser_url``)."""
     text: str
     """The teaser line as printed: markup dissolved, whitespace collapsed."""
     published: dt.date | None
@@ -41,7 +42,7 @@ class Teaser:
     ) -> Teaser:
         """A teaser from a link as found on the page at ``base_url`` (``href`` may be relative)."""
         return cls(
-            url=canonical_url(urljoin(base_url, href)), text=clean_text(text), published=published
+            url=teaser_url(urljoin(base_url, href)), text=clean_text(text), published=published
         )
 
 
@@ -77,6 +78,27 @@ def teaser_key(url: str) -> str:
     if newstream is not None:
         host, path, query = host.removeprefix("www."), newstream["story"], ""
     return f"{host}{path}" + (f"?{query}" if query else "")
+
+
+def teaser_url(url: str) -> str:
+    """The URL a teaser of a story is kept under, the same however a page links the story.
+
+    ``canonical_url``; and for an aggregator's story (``/newstream/<unix time>-<id>/<slug>/``)
+    its shortest address, ``<scheme>://<host without www.>/newstream/<unix time>-<id>/``: the
+    slug, the query and the fragment are decoration, and ``www.kcnawatch.org`` and
+    ``kcnawatch.org`` are one site (as for ``teaser_key``). The scheme is kept, as the page
+    wrote it: which one an aggregator serves is not known. Raises ValueError for a URL without
+    scheme and host (resolve links first).
+    """
+    canonical = canonical_url(url)
+    if is_site_story_url(canonical):
+        return canonical  # the site's own link, as its listings print it
+    parts = urlsplit(canonical)
+    newstream = _NEWSTREAM_PATH.fullmatch(parts.path)
+    if newstream is None:
+        return canonical
+    host = parts.netloc.removeprefix("www.")
+    return parts._replace(netloc=host, path=newstream["story"] + "/", query="").geturl()
 
 
 def aggregator_story_key(url: str) -> str:
