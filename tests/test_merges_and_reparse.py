@@ -393,3 +393,33 @@ def test_reparse_counts_a_story_kept_under_two_urls_once(
         "reparse done: 2 stories from the pages of 3 URLs: 2 unchanged, 0 changed, 0 new;"
         " 0 URLs read as no story\n"
     )
+
+
+def test_reparse_never_dates_an_aggregator_story_by_a_teaser(tmp_path: Path) -> None:
+    """An aggregator's story dated by its own page (the unix time in its URL), teased in
+    another page's box with another date: reparse keeps the page's date, as the crawl does
+    (README: never from a teaser's date). Teasers date kcna.kp stories only: their listings."""
+    url = "https://kcnawatch.org/newstream/1784419200-567937233/"
+    page = new_page(TITLE, V1).replace(b"<title>KCNA | ", b"<title>")
+    db = tmp_path / "a.db"
+    writer = ArchiveWriter(open_archive(db), batch_size=None)
+    fetch(writer, url, page, None, at(8))
+    writer.add_listing_entry(
+        {
+            "url": url,
+            "story_key": "kcnawatch-567937233",
+            "text": "The farm was inspected",
+            "published": "2026-07-21",
+            "category_id": None,
+            "category_name": None,
+            "seen_on": "https://kcnawatch.org/newstream/1784505600-567937300/",
+            "seen": timestamp(at(9)),
+        }
+    )
+    writer.flush()
+    writer.db.close()
+    assert q(db, "SELECT published FROM articles") == [("2026-07-19",)]
+
+    reparse(str(db), io.StringIO())
+
+    assert q(db, "SELECT published FROM articles") == [("2026-07-19",)]

@@ -23,6 +23,7 @@ import sqlite_utils
 from wirecrawl.extract import read_story
 from wirecrawl.lock import ArchiveBusyError, ArchiveLock
 from wirecrawl.normalise.article import normalise_article
+from wirecrawl.normalise.urls import SITE
 from wirecrawl.storage import (
     STORY_OUTCOMES,
     ArchiveWriter,
@@ -62,12 +63,16 @@ def reparse(db_path: str, out: TextIO) -> Counter[str]:
     total = db.execute("SELECT count(DISTINCT url) FROM pages").fetchone()[0]
     progress = Progress(total, out)
     # The page prints no date: the listing's date (teasers) is the story's, else what is stored.
+    # Only kcna.kp's listings date stories: an aggregator's page carries its own date, and a
+    # date its "More From" box prints beside a teaser is never the story's.
     published_of = dict(
         db.execute(
             "SELECT u.url, a.published FROM article_urls u JOIN articles a ON a.id = u.article_id"
         ).fetchall()
     )
-    published_of.update(db.execute("SELECT url, published FROM teasers").fetchall())
+    published_of.update(
+        db.execute("SELECT url, published FROM teasers WHERE url LIKE ?", [f"{SITE}/%"]).fetchall()
+    )
     # Pages are read through a connection of their own, one URL at a time (memory stays flat),
     # while the writer commits its batches.
     reader = sqlite_utils.Database(connect_read_only(db_path))
