@@ -8,6 +8,7 @@ nothing here depends on it, and the story read on New Year's morning is read wit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -137,3 +138,31 @@ def test_a_story_read_by_url_on_new_years_morning_is_not_dated_by_the_clock() ->
         item = normalise_article(reading.story)
         assert item.dateline == "Pyongyang, January 1 (KCNA) --", fetched_at
         assert (item.published, item.dateline_date) == (None, None), fetched_at
+
+
+def test_a_story_fetched_again_by_url_dates_its_corrected_dateline_by_its_own_date(
+    tmp_path: Path,
+) -> None:
+    # The story filed ahead had its dateline corrected to "December 31". A user fetches it
+    # again by URL (-a urls=); its page prints no date, but the archive holds the story's own,
+    # [2026.12.31.]: the new dateline is 2026-12-31, not the old one's 2027-01-01 kept beside it.
+    site, stories = across_the_new_year()
+    root, db = tmp_path / "site", tmp_path / "archive.db"
+    ahead = stories["ahead"]
+    crawl(site, root, db)
+    corrected = dataclasses.replace(
+        ahead,
+        paragraphs_html=[ahead.paragraphs_html[0].replace("January 1", "December 31"),
+                         *ahead.paragraphs_html[1:]],
+    )  # fmt: skip
+    site.stories[site.stories.index(ahead)] = corrected
+
+    again = crawl(site, root, db, "-a", f"urls={DETAIL}{ahead.id}")
+
+    assert again.stat("wirecrawl/store/changed") == 1
+    assert dates(db, [ahead.id]) == {
+        ahead.id: ("2026-12-31", "Pyongyang, December 31 (KCNA) --", "2026-12-31", "2026-12")
+    }
+    assert again.rows("SELECT dateline FROM article_revisions") == [
+        {"dateline": "Pyongyang, January 1 (KCNA) --"}
+    ]

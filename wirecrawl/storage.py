@@ -28,7 +28,7 @@ import json
 import math
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -408,6 +408,9 @@ class CrawlState:
     failed_categories: set[str] = field(default_factory=set)
     """Categories whose last reading was given up for the site's failure (``ListingStateItem``
     ``failed``)."""
+    published: dict[str, dt.date] = field(default_factory=dict)
+    """The publication dates of stored stories asked for by URL (``-a urls=``), by URL: a page
+    given again is read with its story's own date (its dateline takes that date's year)."""
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -415,9 +418,13 @@ def _day(value: str | None) -> dt.date | None:
 
 
 def load_crawl_state(
-    path: str | Path, url_prefix: str, recheck_since: dt.datetime | None = None
+    path: str | Path,
+    url_prefix: str,
+    recheck_since: dt.datetime | None = None,
+    asked: Collection[str] = (),
 ) -> CrawlState:
-    """Read what is stored, for URLs starting with ``url_prefix``; empty for a new archive."""
+    """Read what is stored, for URLs starting with ``url_prefix``, and the dates of the stored
+    stories of the ``asked`` URLs; empty for a new archive."""
     path = Path(path)
     state = CrawlState()
     if not path.exists():
@@ -439,6 +446,16 @@ def load_crawl_state(
             )
         }
         state.stored_urls -= state.gone_urls
+        if asked:
+            state.published = {
+                url: dt.date.fromisoformat(published)
+                for url, published in conn.execute(
+                    "SELECT u.url, a.published FROM article_urls u JOIN articles a "
+                    "ON a.id = u.article_id WHERE a.published IS NOT NULL "
+                    "AND u.url IN (SELECT value FROM json_each(?))",
+                    [json.dumps(sorted(asked))],
+                )
+            }
         # The stories without a date, by the index on `published`.
         state.undated_urls = {
             row[0]

@@ -198,7 +198,7 @@ class KcnaSpider(WireSpider):
         """Article pages given with ``-a urls=``; else page 1 of every chosen category, the
         stories listed before but never stored, and those ``recheck_days`` asks for."""
         if self.urls:
-            self.state = self.read_archive()
+            self.state = self.read_archive(asked=self.urls)
             for url in self.urls:
                 for request in self.requests_for_url(url):
                     yield request
@@ -219,22 +219,28 @@ class KcnaSpider(WireSpider):
             for request in self.article_request(url, published, reason):
                 yield request
 
-    def read_archive(self, recheck_since: dt.datetime | None = None) -> CrawlState:
-        """What the archive holds, or CloseSpider (finish reason ``archive_unreadable``, exit
-        code 2) before any request when SQLite cannot read it: a file damaged inside a table
-        opens and migrates, and only reading its rows fails."""
+    def read_archive(
+        self, recheck_since: dt.datetime | None = None, asked: list[str] | None = None
+    ) -> CrawlState:
+        """What the archive holds (with the dates of the stored stories ``asked`` for by URL),
+        or CloseSpider (finish reason ``archive_unreadable``, exit code 2) before any request
+        when SQLite cannot read it: a file damaged inside a table opens and migrates, and only
+        reading its rows fails."""
         path = self.settings["WIRECRAWL_DB"]
         try:
-            return load_crawl_state(path, f"{SITE}/", recheck_since)
+            return load_crawl_state(path, f"{SITE}/", recheck_since, asked or ())
         except sqlite3.DatabaseError as error:
             self.logger.error("Cannot read the archive %s: %s; nothing was fetched", path, error)
             raise CloseSpider(ARCHIVE_UNREADABLE) from error
 
     def requests_for_url(self, url: str) -> Iterator[Request]:
-        """What to fetch for a page given with ``-a urls=``, by the kind of page it is."""
+        """What to fetch for a page given with ``-a urls=``, by the kind of page it is. A story
+        page prints no date: a stored story's page is read with the story's own date, as a
+        recheck reads it (a dateline corrected since takes that date's year, not none)."""
         kind = page_kind(url)
         if kind in ("KcnaArticlePage", "KcnaOldArticlePage"):
-            yield from self.article_request(url, published=None, reason="asked")
+            published = self.state.published.get(url)
+            yield from self.article_request(url, published=published, reason="asked")
         elif kind == "KcnaListingPage":
             category_id = kcna_category_key(url)
             assert category_id is not None
