@@ -13,8 +13,10 @@ import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from tests.conftest import ROOT, CrawlResult, run_crawl
+from tests.conftest import ROOT, CrawlResult, PageProxy, run_crawl
+from tests.test_aggregator_and_old_urls import aggregator_page
 from wirecrawl.extract import read_fetched_story
 from wirecrawl.normalise.article import normalise_article
 from wirecrawl.storage import connect_read_only
@@ -166,3 +168,51 @@ def test_a_story_fetched_again_by_url_dates_its_corrected_dateline_by_its_own_da
     assert again.rows("SELECT dateline FROM article_revisions") == [
         {"dateline": "Pyongyang, January 1 (KCNA) --"}
     ]
+
+
+AGGREGATOR = "kcnawatch.test"
+# The New Year address posted at 06:00 in Pyongyang on 1 January 2027 (21:00 UTC the day before),
+# read at its own address (the one its teasers are kept under), and a story of the next day
+# whose "More From" box teases it, with its slug, under the aggregator's date of it, December 31.
+ADDRESS = f"http://{AGGREGATOR}/newstream/1798750800-1001/"
+ADDRESS_LINK = ADDRESS + "new-year-address-made/"
+GREETINGS = f"http://{AGGREGATOR}/newstream/1798837200-1002/greetings-come-from-abroad/"
+GREETINGS_STORY = [
+    "Pyongyang, January 2 (KCNA) -- Greetings came from many countries on the new year.",
+    "They wished the people bigger successes in the new year. -0-",
+]
+
+
+def test_reparse_dates_an_aggregator_story_by_its_own_page_never_by_a_teaser(
+    tmp_path: Path,
+) -> None:
+    # A crawl dates an aggregator's story by its own page (here the unix time in its URL, in
+    # Pyongyang): 2027-01-01. Another page teases it under December 31, 2026. A reparse must
+    # read it as the crawl did; taking the teaser's date put it in December, in 2026.
+    teased = (ADDRESS_LINK, "The New Year address was made in the capital at midnight", EVE)
+    pages = {
+        urlsplit(ADDRESS).path: aggregator_page("New Year Address Made", ADDRESS_STORY, []),
+        urlsplit(GREETINGS).path: aggregator_page(
+            "Greetings Come From Abroad", GREETINGS_STORY, [teased]
+        ),
+    }
+    db = tmp_path / "archive.db"
+    with PageProxy(AGGREGATOR, pages) as proxy:
+        crawled = run_crawl(
+            proxy.proxy_url, db, "-a", f"url={ADDRESS},{GREETINGS}", spider="kcnawatch"
+        )
+    assert crawled.returncode == 0, crawled.log[-3000:]
+    assert crawled.rows("SELECT url, published FROM teasers") == [
+        {"url": ADDRESS, "published": "2026-12-31"}
+    ]
+    want = [
+        {"url": ADDRESS, "published": "2027-01-01", "dateline_date": "2027-01-01"},
+        {"url": GREETINGS, "published": "2027-01-02", "dateline_date": "2027-01-02"},
+    ]
+    query = "SELECT url, published, dateline_date FROM articles ORDER BY published"
+    assert crawled.rows(query) == want
+
+    rebuilt = reparse(db)
+
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert crawled.rows(query) == want
