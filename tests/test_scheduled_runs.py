@@ -686,3 +686,28 @@ def test_a_story_marked_gone_by_one_flaky_404_below_page_one_is_restored(
     assert later.returncode == 0, later.log[-3000:]
     # Its listing entry too: its mark says that its page answered 404, and it answers again.
     assert table(db, gone, (story.id,)) == [{"gone": 0, "entry_gone": 0}]
+
+
+def test_a_story_moved_to_a_new_address_is_not_marked_gone_under_its_old_one(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # The agency gives a story a new address (its old page answers 404): the listing shows it
+    # under the new one, the run stores it there, and the identity rule (same title, date and
+    # text) makes it the stored story. It is on the site: nothing is gone, even though its
+    # old address, which the listing no longer shows, answers 404 when asked for.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    moved = small_site.stories_in(small_site.categories[0].id)[0]
+    small_site.stories[small_site.stories.index(moved)] = dataclasses.replace(
+        moved, id="e" * 31 + "2"
+    )
+
+    with republish(small_site, tmp_path / "site") as server:
+        second = run_crawl(server.proxy_url, db)
+
+    assert second.returncode == 0, second.log[-3000:]
+    assert table(db, "SELECT id, gone_at FROM articles WHERE id = ?", (moved.id,)) == [
+        {"id": moved.id, "gone_at": None}
+    ]
+    assert table(db, "SELECT id FROM articles WHERE gone_at IS NOT NULL") == []

@@ -788,10 +788,13 @@ class ArchiveRows:
             {"category_id": category_id, "complete": complete, "failed": failed, "at": at},
         )
 
-    def mark_gone(self, url: str, seen: str) -> None:
+    def mark_gone(self, url: str, seen: str, since: str | None = None) -> None:
         """Queue the fact that a listed story's page answered 404 (the agency removed it): a
-        stored story is marked gone, and so is its listing entry, stored or not."""
-        self._add("gone", {"url": url, "seen": seen})
+        stored story is marked gone, and so is its listing entry, stored or not. With
+        ``since`` (when the crawl started), a story stored since then from a page (under
+        another of its URLs: the agency gave it a new address) is on the site, and is not
+        marked gone; its listing entry under this URL is."""
+        self._add("gone", {"url": url, "seen": seen, "since": since})
 
     def pending(self) -> int:
         """How many rows wait for the next flush."""
@@ -889,7 +892,8 @@ class ArchiveWriter(ArchiveRows):
                     conn.execute(_SET_LISTING_STATE, row)
                 elif kind == "gone":
                     self.outcomes["gone"] += conn.execute(
-                        "UPDATE articles SET gone_at = :seen WHERE gone_at IS NULL AND id = "
+                        "UPDATE articles SET gone_at = :seen WHERE gone_at IS NULL "
+                        "AND (:since IS NULL OR last_seen < :since) AND id = "
                         "(SELECT article_id FROM article_urls WHERE url = :url)",
                         row,
                     ).rowcount

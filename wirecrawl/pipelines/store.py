@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections import Counter
@@ -63,6 +64,8 @@ class SQLiteStorePipeline:
         self.worker = Worker(use_worker, "writing", "wirecrawl.writing")
         self._queued_since: float | None = None
         """When the oldest row not yet handed over was queued (None: none is)."""
+        self._started: str | None = None
+        """When the crawl started (see ``ArchiveRows.mark_gone``)."""
         self._previous: asyncio.Future[None] | None = None
         self._failed: Batch = []
         self._outcomes: Counter[str] = Counter()
@@ -84,6 +87,7 @@ class SQLiteStorePipeline:
         # The archive made or brought up to date here, before the first request: a database
         # of a newer schema stops the crawl with its error.
         open_archive(self.db_path).close()
+        self._started = timestamp(dt.datetime.now(dt.UTC))
         self._opened = True
         self.worker.start()
         self._flusher = asyncio.get_running_loop().create_task(self._flush_regularly())
@@ -138,7 +142,8 @@ class SQLiteStorePipeline:
         elif isinstance(item, PageItem):
             self._store_page(item, timestamp(item.fetched_at))
         elif isinstance(item, StoryGoneItem):
-            self.rows.mark_gone(item.url, timestamp(item.seen_at))
+            # A story stored in this run under another URL (a new address) is not gone.
+            self.rows.mark_gone(item.url, timestamp(item.seen_at), self._started)
         elif isinstance(item, ListingStateItem):
             self.rows.set_listing_state(
                 item.category_id, item.complete, timestamp(item.at), item.failed
