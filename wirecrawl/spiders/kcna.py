@@ -7,8 +7,10 @@
 
 Runs are incremental: the spider reads the archive first, stops paging a category at the
 first listing page whose stories are all stored, never fetches a stored story again (unless
-``recheck_days`` asks for it), and fetches again the stories that were listed but never
-stored (failed or blocked before). With nothing new a run costs one request per category.
+``recheck_days`` asks for it, or the stretch of a listing the run read no longer shows it:
+its page is asked for once, and only a 404 marks it gone), and fetches again the stories that
+were listed but never stored (failed or blocked before). With nothing new a run costs one
+request per category.
 
 The spider only decides what to fetch; the page classes in ``wirecrawl.pages`` read the pages.
 """
