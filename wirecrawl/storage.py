@@ -511,7 +511,7 @@ def unlisted_stories(
 ) -> list[tuple[str, dt.date]]:
     """The stored stories, not gone, that the stretches of the category listings a crawl read
     no longer show: for each category of ``stretches``, its stories published after the date
-    given (that of the last entry read), none of whose URLs is in ``seen_urls`` (the URLs
+    given (the oldest of the entries read), none of whose URLs is in ``seen_urls`` (the URLs
     listed anywhere in the crawl, or fetched in it). Each as the URL to ask for (the first
     starting with ``url_prefix``, the current layout's first) and its date.
 

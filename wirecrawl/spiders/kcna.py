@@ -172,7 +172,7 @@ class KcnaSpider(WireSpider):
         """Story URLs asked for in this run, each with whether the request carried a date."""
         self._oldest: dict[str, dt.date] = {}
         self._stretches: dict[str, dt.date] = {}
-        """Each category whose listing reading ended, with the date of the last entry read."""
+        """Each category whose listing reading ended, with the oldest date of the entries read."""
         self._unlisted_asked = False
         # Each category's count of entries when its page 1 was first read, and the categories
         # whose listing lost entries while it was read (see follow_changes).
