@@ -243,6 +243,20 @@ def test_the_stories_a_listing_no_longer_shows_are_found_to_ask_for(tmp_path: Pa
         == []
     )
     assert db.read_bytes() == before  # read only
+    # A story known under two URLs of the current layout is asked for at the one it is shown
+    # at (articles.url), whatever order its URLs come in.
+    moved = NEW + "cd" * 16
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO article_urls VALUES (?, ?, '2026-07-20T09:00:00+00:00', "
+            "'2026-07-20T09:00:00+00:00')",
+            [moved, f"{3:032x}"],
+        )
+        conn.execute("UPDATE articles SET url = ? WHERE id = ?", [moved, f"{3:032x}"])
+    found = storage.unlisted_stories(
+        db, {"politics": dt.date(2026, 7, 15)}, {urls[1], other}, "http://www.kcna.kp/"
+    )
+    assert sorted(found) == sorted([(moved, dt.date(2026, 7, 18)), (urls[4], dt.date(2026, 7, 19))])
     assert (
         storage.unlisted_stories(tmp_path / "none.db", {"politics": dt.date(2026, 7, 1)}, set(), "")
         == []

@@ -512,8 +512,9 @@ def unlisted_stories(
     """The stored stories, not gone, that the stretches of the category listings a crawl read
     no longer show: for each category of ``stretches``, its stories published after the date
     given (the oldest of the entries read), none of whose URLs is in ``seen_urls`` (the URLs
-    listed anywhere in the crawl, or fetched in it). Each as the URL to ask for (the first
-    starting with ``url_prefix``, the current layout's first) and its date.
+    listed anywhere in the crawl, or fetched in it). Each as the URL to ask for, one starting
+    with ``url_prefix`` (the one the story is shown at, ``articles.url``, if it does; else one
+    of the current layout), and its date.
 
     Never older ones, nor that day's, even when a listing was read to its end: the listings
     reach back only about a year, the oldest entries drop off their end as new ones come, and
@@ -522,26 +523,22 @@ def unlisted_stories(
     path = Path(path)
     if not path.exists() or not stretches:
         return []
-    found: dict[str, tuple[str, dt.date]] = {}
+    found: dict[str, tuple[tuple[bool, bool], str, dt.date]] = {}
     seen: set[str] = set()
     with contextlib.closing(connect_read_only(path)) as conn:
         for category_id, oldest in stretches.items():
             # One row a URL: a story with any URL seen is no candidate.
-            for article_id, published, url in conn.execute(
+            for article_id, published, shown, url in conn.execute(
                 _LISTED_STORIES_AFTER, [category_id, oldest.isoformat()]
             ):
                 if url in seen_urls:
                     seen.add(article_id)
                 elif url is not None and url.startswith(url_prefix):
-                    day = dt.date.fromisoformat(published)
+                    rank = (url == shown, "/article/detail/" in url)
                     known = found.get(article_id)
-                    if known is None or (_current_layout(url) and not _current_layout(known[0])):
-                        found[article_id] = (url, day)
-    return [story for article_id, story in found.items() if article_id not in seen]
-
-
-def _current_layout(url: str) -> bool:
-    return "/article/detail/" in url
+                    if known is None or rank > known[0]:
+                        found[article_id] = (rank, url, dt.date.fromisoformat(published))
+    return [(url, day) for key, (_, url, day) in found.items() if key not in seen]
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -637,7 +634,7 @@ WHERE articles.id = :id AND articles.categories IS NOT fresh.names
 # A category's stored stories, not gone, published after a day: the category's rows first
 # (CROSS JOIN keeps that order), then each story's row.
 _LISTED_STORIES_AFTER = """
-SELECT a.id, a.published, u.url
+SELECT a.id, a.published, a.url, u.url
 FROM article_categories c CROSS JOIN articles a ON a.id = c.article_id
 LEFT JOIN article_urls u ON u.article_id = a.id
 WHERE c.category_id = ? AND a.gone_at IS NULL AND a.published IS NOT NULL
