@@ -23,7 +23,12 @@ from wirecrawl.storage import open_archive
 from wirecrawl.testsite.generate import build_site
 from wirecrawl.testsite.model import Site, Story
 from wirecrawl.testsite.server import SiteServer
-from wirecrawl.testsite.snapshot import article_path, site_dir, write_snapshot
+from wirecrawl.testsite.snapshot import (
+    article_path,
+    listing_page_path,
+    site_dir,
+    write_snapshot,
+)
 
 CATEGORIES = 10  # the spider crawls all ten categories of the real site by default
 
@@ -116,6 +121,41 @@ def test_rerun_with_nothing_new_makes_one_listing_request_per_category(
     assert len(asked) == CATEGORIES
     assert all(request.startswith("GET /en/article/list/") for request in asked)
     assert len(table(db, "SELECT id FROM articles")) == len(small_site.stories)
+
+
+def test_an_old_entry_pinned_atop_a_listing_makes_no_story_request(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # Page 1 of a category shows, above its newest entries, its oldest story (a pinned
+    # entry). The stretch of the listing this run reads ends at the last entry read, not at
+    # the pinned one's date: the stored stories between them, on pages a run with nothing new
+    # does not read, are not asked for as no longer listed.
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    category = small_site.categories[0].id
+    oldest = small_site.stories_in(category)[-1]
+    day = oldest.published
+    pinned = (
+        f'<div class="article"><h5 class="block"><a href="/en/article/detail/{oldest.id}">'
+        f"{oldest.title_html}</a></h5><span><nobr>[{day.year}.{day.month}.{day.day}.]</nobr>"
+        "</span></div>\n"
+    )
+    page_one = listing_page_path(site_server.root, category, 1)
+    listing = page_one.read_text()
+    assert oldest.id not in listing
+    page_one.write_text(
+        listing.replace('<div class="article-list">\n', f'<div class="article-list">\n{pinned}', 1)
+    )
+    site_server.clear_requests()
+
+    second = run_crawl(site_server.proxy_url, db)
+
+    assert second.returncode == 0, second.log
+    first_pages = sum(min(6, len(small_site.stories_in(c.id))) for c in small_site.categories)
+    assert second.stat("wirecrawl/listing/entries") == first_pages + 1  # the pinned one read
+    asked = site_requests(site_server)
+    assert [request for request in asked if "/article/detail/" in request] == []
+    assert len(asked) == CATEGORIES
 
 
 def test_a_new_story_is_the_only_story_fetched(

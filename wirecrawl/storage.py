@@ -511,10 +511,10 @@ def unlisted_stories(
 ) -> list[tuple[str, dt.date]]:
     """The stored stories, not gone, that the stretches of the category listings a crawl read
     no longer show: for each category of ``stretches``, its stories published after the date
-    given (the oldest of the entries read), none of whose URLs is in ``seen_urls`` (the URLs
-    listed anywhere in the crawl, or fetched in it). Each as the URL to ask for, one starting
-    with ``url_prefix`` (the one the story is shown at, ``articles.url``, if it does; else one
-    of the current layout), and its date.
+    given (where the stretch read ends: the last entry read), none of whose URLs is in
+    ``seen_urls`` (the URLs listed anywhere in the crawl, or fetched in it). Each as the URL to
+    ask for, one starting with ``url_prefix`` (the one the story is shown at, ``articles.url``,
+    if it does; else one of the current layout), and its date.
 
     Never older ones, nor that day's, even when a listing was read to its end: the listings
     reach back only about a year, the oldest entries drop off their end as new ones come, and

@@ -171,8 +171,11 @@ class KcnaSpider(WireSpider):
         self._requested_stories: dict[str, bool] = {}
         """Story URLs asked for in this run, each with whether the request carried a date."""
         self._oldest: dict[str, dt.date] = {}
+        """Each category's end of the stretch read so far: the oldest of the dates of the last
+        dated entry of each of its listing pages read (the listings are newest first; an old
+        entry pinned above the newest does not stretch it)."""
         self._stretches: dict[str, dt.date] = {}
-        """Each category whose listing reading ended, with the oldest date of the entries read."""
+        """Each category whose listing reading ended, with the end of the stretch read."""
         self._unlisted_asked = False
         # Each category's count of entries when its page 1 was first read, and the categories
         # whose listing lost entries while it was read (see follow_changes).
@@ -549,10 +552,9 @@ class KcnaSpider(WireSpider):
             if category_id is not None:
                 self._undated.add(category_id)
         if category_id is not None:
-            dates = [entry.published for entry in listed if entry.published is not None]
-            if dates:
-                oldest = min(dates)
-                self._oldest[category_id] = min(self._oldest.get(category_id, oldest), oldest)
+            last = next((e.published for e in reversed(listed) if e.published is not None), None)
+            if last is not None:
+                self._oldest[category_id] = min(self._oldest.get(category_id, last), last)
         yield ListingPageItem(
             entries=list(listed),
             category_id=category_id,
