@@ -297,10 +297,27 @@ def logo_named_as_the_site_says() -> str:
     )
 
 
+def headline_linking_to_its_short_link() -> str:
+    # WordPress's headline links to the story's short link (``/?p=<id>``, its address under
+    # plain permalinks): a link to the site's root with a query is no link home. The box's
+    # heading is an h1 too (a theme's widget titles), the site's logo an image.
+    box = runs(lambda u, t, d: f"<p><a href='{u}'>{E(t)}</a></p><p>{printed(d)}</p><p>{E(t)}</p>")
+    return page(
+        f"<title>{E(HEADLINE)} | KCNA Watch</title>",
+        "<header><a href='/' rel='home'><img src='/logo.png' alt='KCNA Watch'></a></header>"
+        f"<h1 class='entry-title'><a href='/?p=567937233' rel='bookmark'>{E(HEADLINE)}</a></h1>"
+        f"<div>{story_paragraphs()}</div><h1 class='widget-title'>{MORE_FROM}</h1>{box}"
+        "<a href='/newstream/'>More Articles</a>",
+    )
+
+
 RENDERINGS = [
     pytest.param(logo_linking_home, URL_ELSEWHERE, D(2018, 6, 1), id="logo-h1-linking-home"),
     pytest.param(logo_named_like_the_host, URL, D(2018, 6, 1), id="logo-h1-named-like-host"),
     pytest.param(logo_named_as_the_site_says, URL, D(2018, 6, 1), id="logo-h1-og-site-name"),
+    pytest.param(
+        headline_linking_to_its_short_link, URL, D(2018, 6, 1), id="headline-h1-short-link"
+    ),
     pytest.param(related_box_inside_the_story, URL, D(2018, 6, 1), id="related-box-in-story"),
     pytest.param(boxes_between_headline_and_story, URL, D(2018, 6, 1), id="boxes-before-story"),
     pytest.param(date_line_above_the_story, URL_WITHOUT_TIME, D(2018, 6, 1), id="date-above-story"),

@@ -79,7 +79,8 @@ _SITE_NAME_META = (
     "meta[property='og:site_name']::attr(content)",
     "meta[name='application-name']::attr(content)",
 )
-# A link to the site's home page: its root, or its index page.
+# A link to the site's home page: its root, or its index page, without a query (``/?p=<id>``
+# is a story's short link, ``/?s=`` a search).
 _HOME_PATH = re.compile(r"/?(?:index\.[a-z]+)?", re.IGNORECASE)
 
 _PUBLISHED_META = (
@@ -235,7 +236,11 @@ class AggregatorArticlePage(StoryPage):
                 target = urlsplit(urljoin(self.url, href.strip()))
             except ValueError:
                 continue  # a link that is no web address
-            if _without_www(target.hostname or "") == host and _HOME_PATH.fullmatch(target.path):
+            if (
+                _without_www(target.hostname or "") == host
+                and _HOME_PATH.fullmatch(target.path)
+                and not target.query
+            ):
                 return True
         return _name_key(text) in self._site_names
 
