@@ -394,3 +394,27 @@ def test_an_archive_with_a_story_teased_under_several_urls_keeps_one_teaser_when
          "https://kcnawatch.org/on/First", "2025-12-02T06:00:00+00:00",
          "https://kcnawatch.org/on/Third", "2025-12-04T06:00:00+00:00", gone),
     ]  # fmt: skip
+
+
+def test_an_archive_whose_teaser_rows_lack_sighting_times_still_opens(tmp_path: Path) -> None:
+    # The schema lets a teaser row go without its sighting times (a row written by another
+    # tool, or by hand): migration 0011 merging such rows of one story, one of them marked
+    # gone, must not fail, or the archive could never be opened again.
+    db = tmp_path / "a.db"
+    open_archive(db).close()
+    gone = "2025-12-05T06:00:00+00:00"
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT INTO teasers (url, story_key, text, published, gone_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                (AGGREGATOR + "rason-municipality/", "kcnawatch-568100000", "First", None, None),
+                (AGGREGATOR, "kcnawatch-568100000", "Second", "2025-12-01", gone),
+            ],
+        )
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_teaser_urls'")
+
+    open_archive(db).close()
+
+    assert rows(db, "SELECT url, published, last_seen_at, gone_at FROM teasers") == [
+        (AGGREGATOR, "2025-12-01", None, gone)
+    ]

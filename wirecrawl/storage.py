@@ -267,7 +267,11 @@ def _merged_teaser(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     merged["published"] = next((r["published"] for r in rows if r["published"]), None)
     merged["last_seen_on"], merged["last_seen_at"] = last["last_seen_on"], last["last_seen_at"]
     if "gone_at" in merged:
-        after = [r["gone_at"] for r in rows if (r["gone_at"] or "") >= (last["last_seen_at"] or "")]
+        # (A row without sighting times, which the schema allows, has none to be after.)
+        last_seen = last["last_seen_at"] or ""
+        after = [
+            r["gone_at"] for r in rows if r["gone_at"] is not None and r["gone_at"] >= last_seen
+        ]
         merged["gone_at"] = min(after, default=None)
     return merged
 
