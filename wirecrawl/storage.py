@@ -238,17 +238,24 @@ def _teaser_urls(db: sqlite_utils.Database) -> None:
     # way a page linked it (with and without www. and its slug): the rows of one story merged.
     # Only aggregator story URLs (/newstream/...) change; kcna.kp's were canonical already.
     columns = [row[1] for row in db.execute("PRAGMA table_info(teasers)").fetchall()]
-    stories: dict[str, list[dict[str, Any]]] = {}
-    for values in db.execute("SELECT * FROM teasers WHERE url LIKE '%/newstream/%'").fetchall():
-        row = dict(zip(columns, values, strict=True))
+    # The URLs first (a big archive's rows are not all held at once), then the rows of the
+    # stories that have another URL than their own.
+    stories: dict[str, list[str]] = {}
+    for (old,) in db.execute("SELECT url FROM teasers WHERE url LIKE '%/newstream/%'"):
         try:
-            url = teaser_url(row["url"])
+            url = teaser_url(old)
         except ValueError:
             continue
-        stories.setdefault(url, []).append(row)
-    for url, rows in stories.items():
-        if [row["url"] for row in rows] == [url]:
+        stories.setdefault(url, []).append(old)
+    for url, urls in stories.items():
+        if urls == [url]:
             continue
+        rows = [
+            dict(zip(columns, values, strict=True))
+            for values in db.execute(
+                f"SELECT * FROM teasers WHERE url IN ({', '.join('?' * len(urls))})", urls
+            ).fetchall()
+        ]
         merged = _merged_teaser(url, rows)
         db.conn.executemany("DELETE FROM teasers WHERE url = ?", [[row["url"]] for row in rows])
         names = ", ".join(merged)
