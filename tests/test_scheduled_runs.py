@@ -263,6 +263,38 @@ def test_a_story_the_listing_drops_while_its_page_stays_is_asked_for_and_not_gon
     ]
 
 
+def test_many_stored_stories_the_listings_no_longer_show_raise_the_alarm(
+    tmp_path: Path, small_site: Site, site_server: SiteServer
+) -> None:
+    # Ten stored stories missing from the listings a run reads, their pages still answering:
+    # not one shifted listing, but listings that no longer show what they did (a filter,
+    # another order, a markup the reader takes only part of). Nothing is marked gone, and a
+    # person hears of it (exit 3). One such story raises none (the test above).
+    db = tmp_path / "archive.db"
+    assert run_crawl(site_server.proxy_url, db).returncode == 0
+    site_server.stop()
+    singles = [s for s in small_site.stories if len(s.categories) == 1]
+    dropped = sorted(singles, key=lambda s: s.published, reverse=True)[:10]  # in the stretch
+    pages = {s.id: article_path(site_server.root, s.id).read_bytes() for s in dropped}
+    for story in dropped:
+        small_site.stories.remove(story)
+    root = tmp_path / "site"
+    write_snapshot(small_site, root, per_page=6)
+    for key, page in pages.items():
+        article_path(root, key).write_bytes(page)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE listing_state SET complete = 0")  # read them all
+
+    with SiteServer(root) as server:
+        second = run_crawl(server.proxy_url, db)
+
+    assert second.returncode == 3, second.log[-3000:]
+    assert second.stat("wirecrawl/article/parsed/unlisted") == len(dropped)
+    assert "ALARM" in second.log
+    assert "10 stored stories that the listings read no longer show still answer" in second.log
+    assert table(db, "SELECT id FROM articles WHERE gone_at IS NOT NULL") == []
+
+
 def test_a_story_page_answering_404_on_recheck_gets_gone_at(
     tmp_path: Path, small_site: Site, site_server: SiteServer
 ) -> None:

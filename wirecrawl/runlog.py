@@ -19,6 +19,10 @@ from scrapy.statscollectors import StatsCollector
 
 from wirecrawl.storage import open_archive, timestamp
 
+UNLISTED_STILL_THERE = 10
+"""How many stored stories that the listings read no longer show, their pages still answering
+with them, raise the alarm in one run (``wirecrawl/article/parsed/unlisted``)."""
+
 
 def _stat(stats: dict[str, Any], name: str) -> int:
     return int(stats.get(name, 0))
@@ -68,6 +72,15 @@ def alarms(stats: dict[str, Any], reason: str = "finished") -> list[str]:
         count = _stat(stats, f"wirecrawl/listing/{outcome}")
         if count and (outcome != "not_listing" or read):
             found.append(f"{count} {what}: the site may have changed (see the log's errors)")
+    # Stored stories the listings read no longer show, whose pages still answer with them: one
+    # or two are a listing shifted under the run's paging; many are listings that no longer
+    # show what they did (a filter, another order, a markup the reader takes only part of).
+    still = _stat(stats, "wirecrawl/article/parsed/unlisted")
+    if still >= UNLISTED_STILL_THERE:
+        found.append(
+            f"{still} stored stories that the listings read no longer show still answer with "
+            "their pages: the site's listings may have changed (see the log)"
+        )
     kept = _stat(stats, "wirecrawl/store/dateline_lost_kept")
     if kept:
         found.append(
