@@ -39,6 +39,17 @@ def republish(site: Site, root: Path) -> SiteServer:
     return SiteServer(root)
 
 
+def unlist(site: Site, root: Path, stories: list[Story]) -> None:
+    """Write the site at ``root`` again without ``stories`` in its listings, their pages
+    answering as before (the agency takes them off the listings only)."""
+    pages = {story.id: article_path(root, story.id).read_bytes() for story in stories}
+    for story in stories:
+        site.stories.remove(story)
+    write_snapshot(site, root, per_page=6)
+    for key, page in pages.items():
+        article_path(root, key).write_bytes(page)
+
+
 def new_story(site: Site) -> Story:
     """A story published after everything else, in the first category."""
     newest = max(story.published for story in site.stories)
@@ -243,11 +254,8 @@ def test_a_story_the_listing_drops_while_its_page_stays_is_asked_for_and_not_gon
     site_server.stop()
     first = small_site.categories[0].id
     dropped = next(s for s in small_site.stories_in(first)[1:] if s.categories == [first])
-    page = article_path(site_server.root, dropped.id).read_bytes()
-    small_site.stories.remove(dropped)
-    root = tmp_path / "site"
-    write_snapshot(small_site, root, per_page=6)
-    article_path(root, dropped.id).write_bytes(page)
+    root = site_server.root
+    unlist(small_site, root, [dropped])
 
     with SiteServer(root) as server:
         second = run_crawl(server.proxy_url, db)
@@ -275,13 +283,8 @@ def test_many_stored_stories_the_listings_no_longer_show_raise_the_alarm(
     site_server.stop()
     singles = [s for s in small_site.stories if len(s.categories) == 1]
     dropped = sorted(singles, key=lambda s: s.published, reverse=True)[:10]  # in the stretch
-    pages = {s.id: article_path(site_server.root, s.id).read_bytes() for s in dropped}
-    for story in dropped:
-        small_site.stories.remove(story)
-    root = tmp_path / "site"
-    write_snapshot(small_site, root, per_page=6)
-    for key, page in pages.items():
-        article_path(root, key).write_bytes(page)
+    root = site_server.root
+    unlist(small_site, root, dropped)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE listing_state SET complete = 0")  # read them all
 
