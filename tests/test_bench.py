@@ -97,3 +97,41 @@ def test_the_baseline_pays_no_per_call_check_that_the_crawl_does_not() -> None:
     assert not inspect.iscoroutinefunction(story_callback)
     for name in ("parse_listing", "parse_story"):
         assert not inspect.isgeneratorfunction(getattr(FetchOnlySpider, name)), name
+
+
+
+def loops_running() -> list[str]:
+    """The processes running ``bench.busy_cpu``'s idle-priority loop, by pid."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes()
+            if b"SCHED_IDLE" in text and b"while True" in text:
+                found.append(cmdline.parent.name)
+        except OSError:  # the process ended meanwhile
+            continue
+    return found
+
+
+def test_the_idle_cpu_comparison_runs_both_spiders_alone_and_beside_the_loop() -> None:
+    """``python -m bench.busy_cpu`` (docs/benchmarks.md, twenty-first pass) at a tiny size:
+    four real crawls, a line of times and their ratio for each setting, no loop left behind."""
+    command = [
+        sys.executable, "-W", "error", "-m", "bench.busy_cpu",
+        "--stories", "20", "--seed", "3", "--rounds", "1",
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert lines[0] == "20 stories, seed 3, 1 round(s); mean wall time:"
+    assert [line.split()[0] for line in lines[1:]] == ["alone", "beside"]
+    for line in lines[1:]:
+        numbers = [float(word) for word in line.replace(",", " ").split() if word[0].isdigit()]
+        crawl, fetch, ratio = numbers
+        assert crawl > 0
+        assert fetch > 0
+        assert abs(ratio - crawl / fetch) < 0.002
+    assert loops_running() == []
