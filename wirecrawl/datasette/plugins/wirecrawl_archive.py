@@ -6,11 +6,14 @@
 - The "changed or deleted" query is offered only when the archive has the tables it reads:
   an archive written before revisions were recorded has none, and datasette only checks a
   canned query's SQL when someone runs it.
+- A search of the stories pages through every story it finds once (``asgi_wrapper``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pluggy import HookimplMarker
 
@@ -73,3 +76,79 @@ def canned_queries(datasette: Any, database: str) -> Any:
         return {"changed_or_deleted": dict(CHANGED_OR_DELETED)}
 
     return queries
+
+
+# --- a search's first page in the order of the pages after it ------------------------------
+
+STORIES = f"/{ARCHIVE}/articles"
+"""The stories list (metadata.yaml sorts it by ``published``, newest first)."""
+
+FROM_THE_TOP = "9999-12-31,"
+"""A ``_next`` token before every story: ``published`` later than any date, any id."""
+
+# The token as the query strings of datasette's links and forms carry it.
+_FROM_THE_TOP_ARGS = {b"_next=9999-12-31,", b"_next=9999-12-31%2C", b"_next=9999-12-31%2c"}
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
+    """``query_string`` with ``_next`` set to ``FROM_THE_TOP``, for the first page of a
+    search of the stories in their own order; for a streamed CSV, without that token; None
+    where it stays as it is.
+
+    datasette 0.65 orders a table's first page by its sort column alone, and the pages after
+    it (those with a ``_next`` token) by that column and then the primary key. The stories
+    list reads both from the index on (``published`` DESC, ``id``), so they agree; a search
+    sorts the rows it found, in the order the full-text index gives them, so on its first page the
+    stories of one day came in another order than on the next, and a page break inside a
+    day showed some twice and others never. A token that starts before every story gives
+    the first page the same order as the rest. Its links keep the token (the next page's
+    replaces it; the sort links drop it), which still reads from the top.
+
+    Not for a streamed CSV (``_stream``), where datasette refuses a token: the one that the
+    page's export form carries is taken out again, and a search exported that way in the
+    stories' own order is sorted by ``id`` instead, which no two stories share, so that
+    every story found is in it once (docs/browsing.md).
+    """
+    if path not in (STORIES, f"{STORIES}.json", f"{STORIES}.csv"):
+        return None
+    args = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    keys = {key for key, _ in args}
+    searched = any(
+        value.strip() for key, value in args if key == "_search" or key.startswith("_search_")
+    )
+    own_order = "_sort" not in keys and all(
+        value == "published" for key, value in args if key == "_sort_desc"
+    )
+    if "_stream" in keys:
+        pieces = query_string.split(b"&")
+        kept = [piece for piece in pieces if piece not in _FROM_THE_TOP_ARGS]
+        if searched and own_order:
+            kept = [piece for piece in kept if not piece.startswith(b"_sort_desc=")]
+            kept.append(b"_sort=id")
+        return b"&".join(kept) if kept != pieces else None
+    if not searched or not own_order or "_next" in keys:
+        return None
+    joiner = b"&" if query_string else b""
+    return query_string + joiner + b"_next=" + FROM_THE_TOP.encode()
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Callable[[App], App]:
+    """Give a search's first page the order of the pages after it (``search_from_the_top``)."""
+
+    def wrap(app: App) -> App:
+        async def searched_in_order(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope.get("type") == "http":
+                changed = search_from_the_top(scope.get("path", ""), scope.get("query_string", b""))
+                if changed is not None:
+                    scope = dict(scope, query_string=changed)
+            await app(scope, receive, send)
+
+        return searched_in_order
+
+    return wrap
