@@ -25,8 +25,8 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check wirecrawl tests
-	$(BIN)/ruff format --check wirecrawl tests
+	$(BIN)/ruff check wirecrawl tests bench
+	$(BIN)/ruff format --check wirecrawl tests bench
 	$(BIN)/mypy
 
 # Browse the archive: read-only, on 127.0.0.1 only, no --cors, SQL stopped after 1 s; the

@@ -136,6 +136,10 @@ class Benchmark:
         full_mean = statistics.mean(run.seconds for run in full)
         fetch_mean = statistics.mean(run.seconds for run in fetch)
         ratio = full_mean / fetch_mean
+        # Each pair's own ratio too: how far one pair's figure strays shows the machine's
+        # noise (docs/benchmarks.md, twenty-first pass).
+        own = ", ".join(f"{a.seconds / b.seconds:.3f}" for a, b in zip(full, fetch, strict=True))
+        each = f" (each pair: {own})" if len(full) > 1 else ""
         requests = asked["full"].total
         size = f"{number(len(self.site.stories))} stories, {number(requests)} requests"
         self.rows += [
@@ -154,7 +158,8 @@ class Benchmark:
             Row(
                 measure="Crawl overhead: crawl / fetch-only",
                 size=f"{self.sizes.pairs} pair(s), " + " ".join(["A B"] * self.sizes.pairs),
-                result=f"{ratio:.3f}" + ("" if same else " (the two made different requests)"),
+                result=f"{ratio:.3f}{each}"
+                + ("" if same else " (the two made different requests)"),
                 goal=f"≤ {GOAL_RATIO:.2f}",
                 met=ratio <= GOAL_RATIO and same,
             ),
@@ -321,8 +326,9 @@ class Benchmark:
             "listing entry, then the story (and, on the third line, its fetched page), in "
             f"batches of `ArchiveWriter`'s default size ({number(BATCH_ROWS)} rows, as reparse "
             f"writes; a crawl writes every {number(project_settings.WIRECRAWL_BATCH_SIZE)} rows "
-            f"or {project_settings.WIRECRAWL_FLUSH_SECONDS:.0f} s), into a new archive, closed at the end (its last "
-            "checkpoint included in the time); the index is counted afterwards."
+            f"or {project_settings.WIRECRAWL_FLUSH_SECONDS:.0f} s), into a new archive, closed "
+            "at the end (its last checkpoint included in the time); the index is counted "
+            "afterwards."
         )
         for count in (small, large):
             cost = archive.crawl_state_cost(databases[count])

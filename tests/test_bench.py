@@ -51,7 +51,7 @@ def test_a_tiny_run_writes_every_row_and_keeps_the_hand_written_text(tmp_path: P
     out.write_text(hand_written + "\n## Also kept\n", encoding="utf-8")
     command = [
         sys.executable, "-W", "error", "-m", "bench",
-        "--scale", "0.02", "--pairs", "1", "--out", str(out), "--work", str(tmp_path / "work"),
+        "--scale", "0.02", "--pairs", "2", "--out", str(out), "--work", str(tmp_path / "work"),
     ]  # fmt: skip
     done = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=240, check=False
@@ -67,7 +67,13 @@ def test_a_tiny_run_writes_every_row_and_keeps_the_hand_written_text(tmp_path: P
     assert all(
         row[4] in {"yes", "**no**"} or row[2].startswith("no reference") for row in rows if row[3]
     ), rows
-    assert "python -m bench --scale 0.02 --pairs 1" in text
+    assert "python -m bench --scale 0.02 --pairs 2" in text
+    overhead = next(row for row in rows if row[0] == "Crawl overhead: crawl / fetch-only")
+    assert overhead[1] == "2 pair(s), A B A B"
+    ratio, each = overhead[2].removesuffix(")").split(" (each pair: ")
+    first, second = sorted(float(figure) for figure in each.split(", "))
+    # The ratio of the mean times lies between the two pairs' own ratios.
+    assert first - 0.0005 <= float(ratio) <= second + 0.0005
     for fact in ("`nproc`", "Memory:", "Python 3.", "Scrapy 2.", "SQLite 3."):
         assert fact in text
     assert text.startswith("# Benchmarks\n\nKept.\n\n<!-- bench:start -->\n## Latest run")
@@ -97,7 +103,6 @@ def test_the_baseline_pays_no_per_call_check_that_the_crawl_does_not() -> None:
     assert not inspect.iscoroutinefunction(story_callback)
     for name in ("parse_listing", "parse_story"):
         assert not inspect.isgeneratorfunction(getattr(FetchOnlySpider, name)), name
-
 
 
 def loops_running() -> list[str]:
