@@ -196,13 +196,19 @@ def test_a_new_story_is_the_only_story_fetched(
     ]
 
 
+@pytest.mark.parametrize("with_dateline", [True, False], ids=["with-dateline", "without"])
 def test_an_edited_story_leaves_a_revision(
-    tmp_path: Path, small_site: Site, site_server: SiteServer
+    tmp_path: Path, small_site: Site, site_server: SiteServer, with_dateline: bool
 ) -> None:
+    """An edit by the agency replaces the stored text and keeps the old one as a revision;
+    for a story without a dateline, at the run's end (gap 63)."""
     db = tmp_path / "archive.db"
     assert run_crawl(site_server.proxy_url, db).returncode == 0
     site_server.stop()
-    edited = small_site.stories[-1]
+    datelines = {
+        row["id"]: row["dateline"] for row in table(db, "SELECT id, dateline FROM articles")
+    }
+    edited = [s for s in small_site.stories if (datelines[s.id] is not None) == with_dateline][-1]
     before = table(db, "SELECT title, body FROM articles WHERE id = ?", (edited.id,))[0]
     index = small_site.stories.index(edited)
     small_site.stories[index] = dataclasses.replace(

@@ -87,6 +87,12 @@ def alarms(stats: dict[str, Any], reason: str = "finished") -> list[str]:
             f"{kept} stored story(ies) read again without their dateline, kept as stored: the "
             "site's story pages may have changed"
         )
+        held = _stat(stats, "wirecrawl/store/undatelined_kept")
+        if held:
+            found.append(
+                f"{held} stored story(ies) without a dateline read again with another text, "
+                "kept as stored for the same reason"
+            )
     # The stories the listings showed unstored must give at least one story. A lone page
     # answering 404 is the agency's removal, no failure of the run's; every one of several
     # answering 404 is a site that changed its addresses, or a proxy's doing.

@@ -841,11 +841,21 @@ class ArchiveWriter(ArchiveRows):
         db: sqlite_utils.Database,
         batch_size: int | None = BATCH_ROWS,
         rebuilding: bool = False,
+        hold_undatelined: bool = False,
     ) -> None:
         super().__init__()
         self.db = db
         self.batch_size = batch_size
         self.rebuilding = rebuilding
+        self.hold_undatelined = hold_undatelined
+        """A crawl's writer: a stored story without a dateline, read again with another text,
+        is held (``held``) for ``release_held`` at the crawl's end instead of written. Such a
+        story has nothing of its own to tell an edit by the agency from a changed page read
+        wrong; the crawl's other stories may have (``pages_doubted``)."""
+        self.held: list[dict[str, Any]] = []
+        self.pages_doubted = False
+        """Set once a story read again lost the dateline it was stored with, the sign of story
+        pages in a changed markup (``dateline_lost_kept``); for as long as this writer lives."""
         """Stories rebuilt from stored pages (``wirecrawl reparse``): what changes is ours, not
         the agency's, so no revision is recorded, a story marked gone stays gone, and a page
         fetched before the one a story's text came from (under another of its URLs) never
@@ -911,6 +921,23 @@ class ArchiveWriter(ArchiveRows):
                     )
             conn.executemany(_REFRESH_CATEGORIES, [{"id": key} for key in sorted(touched)])
 
+    def release_held(self) -> None:
+        """The crawl's end: write the stories held (``hold_undatelined``) as edits, in one
+        transaction, unless the crawl met story pages read without their dateline
+        (``pages_doubted``): then the pages have most likely changed, and each held story is
+        kept as stored (counted ``undatelined_kept``); a later run reads it again."""
+        held, self.held = self.held, []
+        if not held:
+            return
+        if self.pages_doubted:
+            self.outcomes["undatelined_kept"] += len(held)
+            return
+        self.hold_undatelined = False
+        try:
+            self.write([("article", row) for row in held])
+        finally:
+            self.hold_undatelined = True
+
     def _write_article(
         self, conn: sqlite3.Connection, index: _IndexChanges, row: dict[str, Any]
     ) -> tuple[str, str]:
@@ -963,6 +990,7 @@ class ArchiveWriter(ArchiveRows):
                 kept = "dateline_lost_kept"
             if kept is not None:
                 self._count(article_id, kept)
+                self.pages_doubted |= kept == "dateline_lost_kept"
                 conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
                 return article_id, how
             # An edit is any change of the words as stored, their case and punctuation included
@@ -980,6 +1008,10 @@ class ArchiveWriter(ArchiveRows):
                 changed = False
                 if shown_at != row["url"]:
                     row = {**row, "title": title, "body": body, "dateline": dateline}
+            if changed and self.hold_undatelined and dateline is None and row["dateline"] is None:
+                self.held.append(row)
+                conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
+                return article_id, how
             values = {
                 **row,
                 "id": article_id,

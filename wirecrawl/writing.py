@@ -22,7 +22,9 @@ _writers: dict[str, ArchiveWriter] = {}
 def _writer(db_path: str) -> ArchiveWriter:
     writer = _writers.get(db_path)
     if writer is None:
-        writer = _writers[db_path] = ArchiveWriter(open_archive(db_path), batch_size=None)
+        writer = _writers[db_path] = ArchiveWriter(
+            open_archive(db_path), batch_size=None, hold_undatelined=True
+        )
     return writer
 
 
@@ -48,11 +50,16 @@ def _checkpoint(db_path: str) -> None:
 
 
 def finish(db_path: str, batch: Batch) -> dict[str, int]:
-    """The end of a crawl: write the last ``batch`` and close the archive. Returns the
-    outcomes, as ``write_batch``."""
+    """The end of a crawl: write the last ``batch``, then the stories held for it
+    (``ArchiveWriter.release_held``), and close the archive. Returns the outcomes, as
+    ``write_batch``.
+
+    Held stories live in this process only: a crawl killed, or whose writing worker died,
+    before its end leaves them as stored, and a later run reads them again."""
     writer = _writer(db_path)
     try:
         write_batch(db_path, batch)
+        writer.release_held()
         return dict(writer.outcomes)
     finally:
         del _writers[db_path]
