@@ -829,7 +829,8 @@ class ArchiveWriter(ArchiveRows):
 
     ``outcomes`` counts what happened to stories, once for each URL written: ``new``,
     ``changed``, ``unchanged`` and ``merged`` (a known story seen under another URL); ``gone``
-    counts stories marked gone. When rebuilding, ``stories`` also says it once per story.
+    counts stories marked gone, ``undatelined_kept`` stories held and then kept as stored
+    (``release_held``). When rebuilding, ``stories`` also says it once per story.
 
     It writes a batch whenever ``batch_size`` rows are queued; with ``batch_size`` None the
     caller decides: ``take`` the queued rows and ``write`` them (only ``write`` and ``flush``
@@ -847,6 +848,10 @@ class ArchiveWriter(ArchiveRows):
         self.db = db
         self.batch_size = batch_size
         self.rebuilding = rebuilding
+        """Stories rebuilt from stored pages (``wirecrawl reparse``): what changes is ours, not
+        the agency's, so no revision is recorded, a story marked gone stays gone, and a page
+        fetched before the one a story's text came from (under another of its URLs) never
+        replaces it."""
         self.hold_undatelined = hold_undatelined
         """A crawl's writer: a stored story without a dateline, read again with another text,
         is held (``held``) for ``release_held`` at the crawl's end instead of written. Such a
@@ -856,10 +861,6 @@ class ArchiveWriter(ArchiveRows):
         self.pages_doubted = False
         """Set once a story read again lost the dateline it was stored with, the sign of story
         pages in a changed markup (``dateline_lost_kept``); for as long as this writer lives."""
-        """Stories rebuilt from stored pages (``wirecrawl reparse``): what changes is ours, not
-        the agency's, so no revision is recorded, a story marked gone stays gone, and a page
-        fetched before the one a story's text came from (under another of its URLs) never
-        replaces it."""
         self.outcomes: Counter[str] = Counter()
         self.stories: dict[str, str] = {}
         """When rebuilding: each story written, by the id of its row, with what its URLs made

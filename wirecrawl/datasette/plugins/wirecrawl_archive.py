@@ -87,7 +87,9 @@ FROM_THE_TOP = "9999-12-31,"
 """A ``_next`` token before every story: ``published`` later than any date, any id."""
 
 # The token as the query strings of datasette's links and forms carry it.
-_FROM_THE_TOP_ARGS = {b"_next=9999-12-31,", b"_next=9999-12-31%2C", b"_next=9999-12-31%2c"}
+_FROM_THE_TOP_ARGS = {
+    b"_next=" + FROM_THE_TOP.replace(",", comma).encode() for comma in (",", "%2C", "%2c")
+}
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -103,9 +105,9 @@ def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
     datasette 0.65 orders a table's first page by its sort column alone, and the pages after
     it (those with a ``_next`` token) by that column and then the primary key. The stories
     list reads both from the index on (``published`` DESC, ``id``), so they agree; a search
-    sorts the rows it found, in the order the full-text index gives them, so on its first page the
-    stories of one day came in another order than on the next, and a page break inside a
-    day showed some twice and others never. A token that starts before every story gives
+    sorts the rows it found, in the order the full-text index gives them, so on its first
+    page the stories of one day came in another order than on the next, and a page break
+    inside a day showed some twice and others never. A token that starts before every story gives
     the first page the same order as the rest. Its links keep the token (the next page's
     replaces it; the sort links drop it), which still reads from the top.
 
