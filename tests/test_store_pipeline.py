@@ -5,6 +5,7 @@ lost, outcomes counted once; against a real SQLite file."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import inspect
 import sqlite3
@@ -188,3 +189,60 @@ def test_rows_queued_just_after_a_full_batch_are_written_within_flush_seconds(
         return during
 
     assert asyncio.run(crawl()) == ["a", "b", "c"]
+
+
+def test_a_writing_worker_that_died_leaves_the_run_s_doubt_of_its_story_pages(
+    tmp_path: Path,
+) -> None:
+    """A story stored with a dateline and read again without it says the story pages have
+    changed (``dateline_lost_kept``); a stored story without a dateline read again with
+    another text later in the same run is then kept as stored (gap 63). The writing worker
+    dying in between, the crawl writes the rest itself: it must still know the run's doubt,
+    not file the changed text as an edit."""
+    db, stats, pipeline = new_pipeline(tmp_path, 1, use_worker=False)
+    datelined = dataclasses.replace(
+        story(1, "An ordinary report."), dateline="Pyongyang, November 26 (KCNA) --"
+    )
+    undatelined = story(2, "An anecdote.")
+
+    async def first_run() -> None:
+        pipeline.open_spider()
+        await feed(pipeline, datelined)
+        await feed(pipeline, undatelined)
+        await pipeline.close_spider()
+
+    asyncio.run(first_run())
+    db, stats, pipeline = new_pipeline(tmp_path, 1, use_worker=True)
+
+    async def second_run() -> None:
+        pipeline.open_spider()
+        # The story pages in a new markup: the dateline is read as part of the text.
+        lost = dataclasses.replace(
+            datelined,
+            dateline=None,
+            body="Pyongyang, November 26 (KCNA) -- An ordinary report.",
+            fetched_at=AT + dt.timedelta(days=1),
+        )
+        await feed(pipeline, lost)
+        await pipeline.written()
+        assert stats.get_value("wirecrawl/store/dateline_lost_kept") == 1
+        process = pipeline.worker._process
+        assert process is not None
+        process.kill()
+        process.wait()
+        read_wrong = dataclasses.replace(
+            undatelined,
+            body="www.kcna.kp (2026.11.21.) An anecdote.",
+            fetched_at=AT + dt.timedelta(days=1),
+        )
+        await feed(pipeline, read_wrong)
+        await pipeline.close_spider()
+
+    asyncio.run(second_run())
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM article_revisions").fetchone() == (0,)
+        assert conn.execute("SELECT body FROM articles WHERE id = ?", [f"{2:032x}"]).fetchone() == (
+            "An anecdote.",
+        )
+    assert stats.get_value("wirecrawl/store/changed") is None
+    assert stats.get_value("wirecrawl/store/undatelined_kept") == 1

@@ -49,14 +49,20 @@ def _checkpoint(db_path: str) -> None:
         writer.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-def finish(db_path: str, batch: Batch) -> dict[str, int]:
+def finish(db_path: str, batch: Batch, pages_doubted: bool = False) -> dict[str, int]:
     """The end of a crawl: write the last ``batch``, then the stories held for it
     (``ArchiveWriter.release_held``), and close the archive. Returns the outcomes, as
     ``write_batch``.
 
     Held stories live in this process only: a crawl killed, or whose writing worker died,
-    before its end leaves them as stored, and a later run reads them again."""
+    before its end leaves them as stored, and a later run reads them again.
+
+    ``pages_doubted``: the crawl's earlier batches met story pages read without their
+    dateline (``ArchiveWriter.pages_doubted``). The writer here may not have seen them: one
+    opened by the crawl's own thread after its writing worker died knows only what it wrote
+    itself."""
     writer = _writer(db_path)
+    writer.pages_doubted |= pages_doubted
     try:
         write_batch(db_path, batch)
         writer.release_held()

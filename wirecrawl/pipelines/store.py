@@ -118,7 +118,10 @@ class SQLiteStorePipeline:
             await self.written()
             batch, self._failed = self._failed + self.rows.take(), []
             try:
-                outcomes = await self.worker.run(writing.finish, self.db_path, batch)
+                # The run's doubt of its story pages, whichever writer met it (a writing
+                # worker that died since took its own with it).
+                doubted = self._outcomes["dateline_lost_kept"] > 0
+                outcomes = await self.worker.run(writing.finish, self.db_path, batch, doubted)
             except Exception:
                 # Counted like a batch that failed during the crawl, for the run's alarm.
                 self.stats.inc_value("wirecrawl/store/batch_failed")
