@@ -86,10 +86,9 @@ STORIES = f"/{ARCHIVE}/articles"
 FROM_THE_TOP = "9999-12-31,"
 """A ``_next`` token before every story: ``published`` later than any date, any id."""
 
-# The token as the query strings of datasette's links and forms carry it.
-_FROM_THE_TOP_ARGS = {
-    b"_next=" + FROM_THE_TOP.replace(",", comma).encode() for comma in (",", "%2C", "%2c")
-}
+FROM_THE_START = "$null,"
+"""A ``_next`` token before every story in an ascending sort (``_sort``): datasette reads
+``$null`` as a NULL sort value, which comes first, and every id (text) is after ''."""
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -109,12 +108,15 @@ def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
     page the stories of one day came in another order than on the next, and a page break
     inside a day showed some twice and others never. A token that starts before every story gives
     the first page the same order as the rest. Its links keep the token (the next page's
-    replaces it; the sort links drop it), which still reads from the top.
+    replaces it; the sort links drop it), which still reads from the top. Sorted in
+    ascending order (``_sort``: oldest first, or by another column), searched or not, no
+    index gives a day's stories in the order of their ids either: the first page starts
+    from ``FROM_THE_START``.
 
     Not for a streamed CSV (``_stream``), where datasette refuses a token: the one that the
     page's export form carries is taken out again, and a search exported that way in the
-    stories' own order is sorted by ``id`` instead, which no two stories share, so that
-    every story found is in it once (docs/browsing.md).
+    stories' own order, or any export sorted oldest first, is sorted by ``id`` instead,
+    which no two stories share, so that every story found is in it once (docs/browsing.md).
     """
     if path not in (STORIES, f"{STORIES}.json", f"{STORIES}.csv"):
         return None
@@ -126,17 +128,45 @@ def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
     own_order = "_sort" not in keys and all(
         value == "published" for key, value in args if key == "_sort_desc"
     )
+    # As datasette reads them: the first of each, an empty one as none.
+    sort = next((value for key, value in args if key == "_sort"), "")
+    sort_desc = next((value for key, value in args if key == "_sort_desc"), "")
     if "_stream" in keys:
         pieces = query_string.split(b"&")
-        kept = [piece for piece in pieces if piece not in _FROM_THE_TOP_ARGS]
-        if searched and own_order:
-            kept = [piece for piece in kept if not piece.startswith(b"_sort_desc=")]
+        kept = [piece for piece in pieces if not _is_our_token(piece)]
+        # Oldest first, no index gives a day's stories in the order of their ids either.
+        if (searched and own_order) or (sort == "published" and not sort_desc):
+            kept = [piece for piece in kept if not piece.startswith((b"_sort=", b"_sort_desc="))]
             kept.append(b"_sort=id")
         return b"&".join(kept) if kept != pieces else None
-    if not searched or not own_order or "_next" in keys:
+    if "_next" in keys:
+        return None
+    if sort and not sort_desc:
+        # Oldest first, or by another column: the first page of the list is no more in the
+        # order of the pages after it than a search's is (the index on published sorts
+        # newest first).
+        token = FROM_THE_START
+    elif searched and own_order:
+        token = FROM_THE_TOP
+    else:
         return None
     joiner = b"&" if query_string else b""
-    return query_string + joiner + b"_next=" + FROM_THE_TOP.encode()
+    return query_string + joiner + b"_next=" + token.encode()
+
+
+def _is_our_token(piece: bytes) -> bool:
+    """Whether ``piece`` of a query string is a ``_next`` set to one of the tokens this
+    plugin gives a first page, however the links and forms that carry it encoded it."""
+    pairs = parse_qsl(piece.decode("latin-1"), keep_blank_values=True)
+    return (
+        len(pairs) == 1
+        and pairs[0][0] == "_next"
+        and pairs[0][1]
+        in (
+            FROM_THE_TOP,
+            FROM_THE_START,
+        )
+    )
 
 
 @hookimpl
