@@ -246,3 +246,46 @@ def test_a_writing_worker_that_died_leaves_the_run_s_doubt_of_its_story_pages(
         )
     assert stats.get_value("wirecrawl/store/changed") is None
     assert stats.get_value("wirecrawl/store/undatelined_kept") == 1
+
+
+@with_and_without_worker
+def test_a_story_held_in_a_batch_that_failed_is_written_once(
+    tmp_path: Path, use_worker: bool
+) -> None:
+    """A stored story without a dateline read again with another text is held for the run's
+    end (gap 63). When its batch rolls back and is written again with the next, it is held
+    once, not once for each try: one edit, counted once, and no story counted unchanged."""
+    db, stats, pipeline = new_pipeline(tmp_path, 2, use_worker)
+
+    async def first_run() -> None:
+        pipeline.open_spider()
+        await feed(pipeline, story(2, "An anecdote."))
+        await pipeline.close_spider()
+
+    asyncio.run(first_run())
+    db, stats, pipeline = new_pipeline(tmp_path, 2, use_worker)
+
+    async def second_run() -> None:
+        pipeline.open_spider()
+        fail_listing_state_writes(db, True)
+        edited = dataclasses.replace(
+            story(2, "An anecdote, told again."), fetched_at=AT + dt.timedelta(days=1)
+        )
+        await feed(pipeline, edited)
+        await feed(pipeline, state("a"))
+        await pipeline.written()
+        assert stats.get_value("wirecrawl/store/batch_failed") == 1
+        fail_listing_state_writes(db, False)
+        await feed(pipeline, state("b"))
+        await feed(pipeline, state("c"))
+        await pipeline.written()
+        await pipeline.close_spider()
+
+    asyncio.run(second_run())
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT body FROM article_revisions").fetchall() == [("An anecdote.",)]
+        assert conn.execute("SELECT body FROM articles").fetchall() == [
+            ("An anecdote, told again.",)
+        ]
+    assert stats.get_value("wirecrawl/store/changed") == 1
+    assert stats.get_value("wirecrawl/store/unchanged") is None

@@ -884,6 +884,17 @@ class ArchiveWriter(ArchiveRows):
 
     def write(self, batch: Batch) -> None:
         """Write ``batch`` (from ``take``) in one transaction; all of it, or nothing."""
+        # What a batch that rolls back held or doubted is taken back with it: the batch is
+        # written again (with the next), and holds its stories again.
+        held, doubted = len(self.held), self.pages_doubted
+        try:
+            self._write_rows(batch)
+        except BaseException:
+            del self.held[held:]
+            self.pages_doubted = doubted
+            raise
+
+    def _write_rows(self, batch: Batch) -> None:
         if not batch:
             return
         touched: set[str] = set()
