@@ -122,16 +122,31 @@ def test_paging_a_search_shows_every_story_found_once_newest_first(
 
 @pytest.mark.parametrize(
     "query",
-    ["_search=ordinary&_sort=published", "_sort=published", "_search=ordinary&_sort=id"],
-    ids=["search-oldest-first", "list-oldest-first", "search-by-id"],
+    [
+        "_search=ordinary&_sort=published",
+        "_sort=published",
+        "_search=ordinary&_sort=id",
+        "_search=ordinary&_sort_desc=dateline_place",
+        "_sort_desc=dateline_place",
+        "_sort=dateline_place",
+    ],
+    ids=[
+        "search-oldest-first",
+        "list-oldest-first",
+        "search-by-id",
+        "search-by-place-descending",
+        "list-by-place-descending",
+        "list-by-place",
+    ],
 )
-def test_paging_oldest_first_shows_every_story_once(
+def test_paging_in_another_order_shows_every_story_once(
     busy: tuple[Served, list[str]], query: str
 ) -> None:
     """Sorted oldest first (the published column's sort link, or the column menu's "Sort
-    ascending"), a first page in datasette's order is sorted by ``published`` alone: neither
-    a search's found rows nor the index on (``published`` DESC, ``id``) give a day's stories
-    in the order of ``id`` that the pages after it use."""
+    ascending"), or by another column, a first page in datasette's order is sorted by that
+    column alone: neither a search's found rows nor the index on (``published`` DESC,
+    ``id``) give the stories of one value (a day, no dateline) in the order of ``id`` that
+    the pages after it use."""
     served, ids = busy
     seen, days = page_through(served, f"/wirecrawl/articles.json?_shape=objects&_size=7&{query}")
     assert len(seen) == len(ids)
@@ -188,7 +203,11 @@ def test_a_search_exported_as_a_streamed_csv_from_its_page_has_every_story_found
          "_search=rice&_sort_desc=published&_next=9999-12-31,"),
         ("/wirecrawl/articles", "_search=rice&_sort=title",
          "_search=rice&_sort=title&_next=$null,"),  # ascending: from the start
-        ("/wirecrawl/articles", "_search=rice&_sort_desc=title", None),  # another order
+        ("/wirecrawl/articles", "_search=rice&_sort_desc=title",
+         "_search=rice&_sort_desc=title&_next=~F4~8F~BF~BF,"),  # descending: above all
+        ("/wirecrawl/articles", "_sort_desc=title", "_sort_desc=title&_next=~F4~8F~BF~BF,"),
+        ("/wirecrawl/articles.csv", "_sort_desc=title&_next=~F4~8F~BF~BF%2C&_stream=on",
+         "_sort_desc=title&_stream=on"),
         ("/wirecrawl/articles", "_search=rice&_next=2026-07-01%2Cab", None),  # a later page
         ("/wirecrawl/articles", "_search=&_size=7", None),  # no search
         ("/wirecrawl/articles", "", None),  # the list: its index orders both alike

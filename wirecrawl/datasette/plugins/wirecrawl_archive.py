@@ -86,9 +86,16 @@ STORIES = f"/{ARCHIVE}/articles"
 FROM_THE_TOP = "9999-12-31,"
 """A ``_next`` token before every story: ``published`` later than any date, any id."""
 
+ABOVE_ALL = "~F4~8F~BF~BF,"
+"""A ``_next`` token before every story sorted in descending order by another column than
+``published`` (``_sort_desc``): U+10FFFF (tilde-encoded), the last character, sorts after
+any text of the archive, and text after any number (and NULL comes last)."""
+
 FROM_THE_START = "$null,"
 """A ``_next`` token before every story in an ascending sort (``_sort``): datasette reads
 ``$null`` as a NULL sort value, which comes first, and every id (text) is after ''."""
+
+_TOKENS = (FROM_THE_TOP, ABOVE_ALL, FROM_THE_START)
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -111,7 +118,7 @@ def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
     replaces it; the sort links drop it), which still reads from the top. Sorted in
     ascending order (``_sort``: oldest first, or by another column), searched or not, no
     index gives a day's stories in the order of their ids either: the first page starts
-    from ``FROM_THE_START``.
+    from ``FROM_THE_START``; in descending order by another column, from ``ABOVE_ALL``.
 
     Not for a streamed CSV (``_stream``), where datasette refuses a token: the one that the
     page's export form carries is taken out again, and a search exported that way in the
@@ -146,6 +153,8 @@ def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
         # order of the pages after it than a search's is (the index on published sorts
         # newest first).
         token = FROM_THE_START
+    elif sort_desc and sort_desc != "published" and not sort:
+        token = ABOVE_ALL  # nor by another column, in descending order
     elif searched and own_order:
         token = FROM_THE_TOP
     else:
@@ -158,15 +167,7 @@ def _is_our_token(piece: bytes) -> bool:
     """Whether ``piece`` of a query string is a ``_next`` set to one of the tokens this
     plugin gives a first page, however the links and forms that carry it encoded it."""
     pairs = parse_qsl(piece.decode("latin-1"), keep_blank_values=True)
-    return (
-        len(pairs) == 1
-        and pairs[0][0] == "_next"
-        and pairs[0][1]
-        in (
-            FROM_THE_TOP,
-            FROM_THE_START,
-        )
-    )
+    return len(pairs) == 1 and pairs[0][0] == "_next" and pairs[0][1] in _TOKENS
 
 
 @hookimpl
