@@ -418,3 +418,44 @@ def test_an_archive_whose_teaser_rows_lack_sighting_times_still_opens(tmp_path: 
     assert rows(db, "SELECT url, published, last_seen_at, gone_at FROM teasers") == [
         (AGGREGATOR, "2025-12-01", None, gone)
     ]
+
+
+def test_a_held_story_read_again_under_another_url_in_the_run_is_still_one_story(
+    tmp_path: Path,
+) -> None:
+    """A crawl's writer holds a stored story without a dateline read again with another text
+    until the crawl's end (gap 63). Read later in the same crawl under another of its URLs
+    (its new layout's, with another key) with that same text, it is the story held, merged
+    into it as it would be had the edit been written at once, not a second story."""
+    db = tmp_path / "a.db"
+    undated = {"dateline": None, "dateline_place": None, "dateline_date": None, "agency": None}
+    write(db, story(OLD + "aa" * 16 + ".kcmsf", "aa" * 16, **undated))
+    writer = ArchiveWriter(open_archive(db), batch_size=None, hold_undatelined=True)
+    edited = {**undated, "body": "The farm was inspected.\n\nIt is a very fine farm."}
+    writer.write(
+        [
+            (
+                "article",
+                story(
+                    OLD + "aa" * 16 + ".kcmsf",
+                    "aa" * 16,
+                    seen="2026-07-20T08:00:00+00:00",
+                    **edited,
+                ),
+            )
+        ]
+    )
+    assert len(writer.held) == 1
+    writer.write(
+        [("article", story(NEW + "bb" * 16, "bb" * 16, seen="2026-07-20T09:00:00+00:00", **edited))]
+    )
+    writer.release_held()
+    assert rows(db, "SELECT id, url, body FROM articles") == [
+        ("aa" * 16, NEW + "bb" * 16, edited["body"])
+    ]
+    assert rows(db, "SELECT article_id, body FROM article_revisions") == [
+        ("aa" * 16, "The farm was inspected.\n\nIt is a fine farm.")
+    ]
+    assert writer.outcomes["new"] == 0
+    assert writer.outcomes["merged"] == 1
+    assert writer.outcomes["changed"] == 1

@@ -961,6 +961,10 @@ class ArchiveWriter(ArchiveRows):
         # The three ways a story may be stored already, looked up in one statement.
         by_url, same, by_id = conn.execute(_FIND_ARTICLE, row).fetchone()
         article_id = None if by_url is None else str(by_url)
+        if article_id is None and same is None:
+            # The text of a story held for the crawl's end is not stored yet: a URL of the
+            # story read with it is that story's all the same.
+            same = self._held_story(row)
         if article_id is None and same is not None:
             article_id, how = str(same), "merged"
             self.outcomes["merged"] += 1  # a URL's outcome, not a story's
@@ -1021,7 +1025,7 @@ class ArchiveWriter(ArchiveRows):
                 if shown_at != row["url"]:
                     row = {**row, "title": title, "body": body, "dateline": dateline}
             if changed and self.hold_undatelined and dateline is None and row["dateline"] is None:
-                self.held.append(row)
+                self.held.append({**row, "held_for": article_id})
                 conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
                 return article_id, how
             values = {
@@ -1049,6 +1053,17 @@ class ArchiveWriter(ArchiveRows):
                 conn.execute("UPDATE teasers SET gone_at = NULL WHERE url = ?", [row["url"]])
         conn.execute(_SEE_URL, {"url": row["url"], "id": article_id, "seen": row["seen"]})
         return article_id, how
+
+    def _held_story(self, row: dict[str, Any]) -> str | None:
+        """The id of the story held (``held``) with the text of ``row`` (its identity keys
+        and date, as ``_FIND_ARTICLE`` finds a stored one), if one is."""
+        if row["published"] is None:
+            return None
+        keys = (row["title_key"], row["published"], row["content_hash"])
+        for held in self.held:
+            if (held["title_key"], held["published"], held["content_hash"]) == keys:
+                return str(held["held_for"])
+        return None
 
     def _count(self, article_id: str, outcome: str) -> None:
         """Count what a write did to a story (one of ``STORY_OUTCOMES``)."""
