@@ -6,7 +6,8 @@
 - The "changed or deleted" query is offered only when the archive has the tables it reads:
   an archive written before revisions were recorded has none, and datasette only checks a
   canned query's SQL when someone runs it.
-- A search of the stories pages through every story it finds once (``asgi_wrapper``).
+- The stories, searched or not, newest or oldest first or sorted by another column, page
+  through every story once (``asgi_wrapper``).
 """
 
 from __future__ import annotations
@@ -104,17 +105,18 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
-    """``query_string`` with ``_next`` set to ``FROM_THE_TOP``, for the first page of a
-    search of the stories in their own order; for a streamed CSV, without that token; None
-    where it stays as it is.
+    """``query_string`` with a ``_next`` token before every story, for a first page of the
+    stories that datasette would order otherwise than the pages after it (``FROM_THE_TOP``
+    for a search newest first; ``FROM_THE_START`` or ``ABOVE_ALL`` in another order); for a
+    streamed CSV, without such a token; None where it stays as it is.
 
     datasette 0.65 orders a table's first page by its sort column alone, and the pages after
     it (those with a ``_next`` token) by that column and then the primary key. The stories
     list reads both from the index on (``published`` DESC, ``id``), so they agree; a search
     sorts the rows it found, in the order the full-text index gives them, so on its first
     page the stories of one day came in another order than on the next, and a page break
-    inside a day showed some twice and others never. A token that starts before every story gives
-    the first page the same order as the rest. Its links keep the token (the next page's
+    inside a day showed some twice and others never. A token that starts before every story
+    gives the first page the same order as the rest. Its links keep the token (the next page's
     replaces it; the sort links drop it), which still reads from the top. Sorted in
     ascending order (``_sort``: oldest first, or by another column), searched or not, no
     index gives a day's stories in the order of their ids either: the first page starts
