@@ -210,6 +210,11 @@ def test_a_search_exported_as_a_streamed_csv_from_its_page_has_every_story_found
          "_sort_desc=title&_stream=on"),
         ("/wirecrawl/articles", "_search=rice&_next=2026-07-01%2Cab", None),  # a later page
         ("/wirecrawl/articles", "_search=&_size=7", None),  # no search
+        ("/wirecrawl/articles", "_search=rice&_sort=", "_search=rice&_sort=&_next=9999-12-31,"),
+        # The search form's answer: datasette redirects it to _sort_desc=published (the token
+        # kept), whose page gets its own.
+        ("/wirecrawl/articles", "_search=rice&_sort=published&_sort_by_desc=on", None),
+        ("/wirecrawl/articles", "_search=rice&_filter_column=title&_filter_op=exact", None),
         ("/wirecrawl/articles", "", None),  # the list: its index orders both alike
         ("/wirecrawl/runs", "_search=rice", None),
         ("/wirecrawl/articles.csv", "_search=rice&_next=9999-12-31%2C&_stream=on",

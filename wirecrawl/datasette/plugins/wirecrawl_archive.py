@@ -134,12 +134,10 @@ def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
     searched = any(
         value.strip() for key, value in args if key == "_search" or key.startswith("_search_")
     )
-    own_order = "_sort" not in keys and all(
-        value == "published" for key, value in args if key == "_sort_desc"
-    )
     # As datasette reads them: the first of each, an empty one as none.
     sort = next((value for key, value in args if key == "_sort"), "")
     sort_desc = next((value for key, value in args if key == "_sort_desc"), "")
+    own_order = not sort and sort_desc in ("", "published")
     if "_stream" in keys:
         pieces = query_string.split(b"&")
         kept = [piece for piece in pieces if not _is_our_token(piece)]
@@ -148,7 +146,10 @@ def search_from_the_top(path: str, query_string: bytes) -> bytes | None:
             kept = [piece for piece in kept if not piece.startswith((b"_sort=", b"_sort_desc="))]
             kept.append(b"_sort=id")
         return b"&".join(kept) if kept != pieces else None
-    if "_next" in keys:
+    if "_next" in keys or "_sort_by_desc" in keys or any(k.startswith("_filter_") for k in keys):
+        # A later page; or a form's answer that datasette redirects, the token kept, to the
+        # order it asks for (``_sort_by_desc``: ``_sort`` made ``_sort_desc``) or to its
+        # filters: the page redirected to gets the token of its own order.
         return None
     if sort and not sort_desc:
         # Oldest first, or by another column: the first page of the list is no more in the
