@@ -60,18 +60,23 @@ def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, lis
         yield served, ids
 
 
-def test_paging_the_stories_list_shows_every_story_once_newest_first(
-    busy: tuple[Served, list[str]],
-) -> None:
-    served, ids = busy
+def page_through(served: Served, path: str | None) -> tuple[list[str], list[str]]:
+    """The ids and dates of every row, following ``next_url`` from ``path`` on."""
     seen: list[str] = []
     days: list[str] = []
-    path: str | None = "/wirecrawl/articles.json?_shape=objects"
     while path:
         data = served.json(path)
         seen += [row["id"] for row in data["rows"]]
         days += [row["published"] for row in data["rows"]]
         path = data["next_url"] and data["next_url"].removeprefix(served.url)
+    return seen, days
+
+
+def test_paging_the_stories_list_shows_every_story_once_newest_first(
+    busy: tuple[Served, list[str]],
+) -> None:
+    served, ids = busy
+    seen, days = page_through(served, "/wirecrawl/articles.json?_shape=objects")
     assert len(seen) == len(ids)
     assert set(seen) == set(ids)
     assert days == sorted(days, reverse=True)
@@ -83,18 +88,6 @@ def test_the_csv_of_all_rows_has_every_story_once(busy: tuple[Served, list[str]]
     assert status == 200
     exported = [row[0] for row in list(csv.reader(io.StringIO(text)))[1:]]
     assert sorted(exported) == sorted(ids)
-
-
-def page_through(served: Served, path: str | None) -> tuple[list[str], list[str]]:
-    """The ids and dates of every row, following ``next_url`` from ``path`` on."""
-    seen: list[str] = []
-    days: list[str] = []
-    while path:
-        data = served.json(path)
-        seen += [row["id"] for row in data["rows"]]
-        days += [row["published"] for row in data["rows"]]
-        path = data["next_url"] and data["next_url"].removeprefix(served.url)
-    return seen, days
 
 
 @pytest.mark.parametrize(

@@ -961,7 +961,7 @@ class ArchiveWriter(ArchiveRows):
         # The three ways a story may be stored already, looked up in one statement.
         by_url, same, by_id = conn.execute(_FIND_ARTICLE, row).fetchone()
         article_id = None if by_url is None else str(by_url)
-        if article_id is None and same is None:
+        if article_id is None and same is None and self.held:
             # The text of a story held for the crawl's end is not stored yet: a URL of the
             # story read with it is that story's all the same.
             same = self._held_story(row)

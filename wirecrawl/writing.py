@@ -55,7 +55,8 @@ def finish(db_path: str, batch: Batch, pages_doubted: bool = False) -> dict[str,
     ``write_batch``.
 
     Held stories live in this process only: a crawl killed, or whose writing worker died,
-    before its end leaves them as stored, and a later run reads them again.
+    before its end leaves them as stored, until a later run reads them again (one whose
+    ``recheck_days`` reach them).
 
     ``pages_doubted``: the crawl's earlier batches met story pages read without their
     dateline (``ArchiveWriter.pages_doubted``). The writer here may not have seen them: one
