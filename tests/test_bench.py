@@ -6,6 +6,7 @@ Timings depend on the machine and are never asserted; docs/benchmarks.md holds r
 from __future__ import annotations
 
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,70 @@ def test_the_idle_cpu_comparison_runs_both_spiders_alone_and_beside_the_loop() -
         assert fetch > 0
         assert abs(ratio - crawl / fetch) < 0.002
     assert loops_running() == []
+
+
+SET_LINE = re.compile(
+    r"seed (?P<seed>\d+): ratio (?P<ratio>[\d.]+) \(crawl (?P<crawl>[\d.]+) s, "
+    r"fetch-only (?P<fetch>[\d.]+) s; each pair (?P<each>[\d. ]+)\)"
+)
+SUMMARY_LINE = re.compile(
+    r"mean ratio (?P<mean>[\d.]+) \(from (?P<low>[\d.]+) to (?P<high>[\d.]+)\); "
+    r"(?P<under>\d+) of 2 set\(s\) at or under 1\.10"
+)
+
+
+def heldout(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bench.heldout`` with ``arguments``, run to its end."""
+    command = [sys.executable, "-W", "error", "-m", "bench.heldout", *arguments]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+
+
+def test_the_held_out_measurement_gives_each_sets_ratio_and_their_mean() -> None:
+    """``python -m bench.heldout`` (issue 7's held-out measurement) at a tiny size: real crawls
+    and fetch-only runs on two sites, a line for each set whose ratio is that of its times, and
+    the mean of the sets' ratios."""
+    done = heldout("--stories", "20", "--seeds", "3-4", "--pairs", "2")
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    header, *sets, summary = done.stdout.splitlines()
+    assert header == "2 set(s) of 2 pair(s) on 20-story sites; crawl: scrapy crawl kcna"
+    ratios = []
+    for seed, line in zip((3, 4), sets, strict=True):
+        found = SET_LINE.fullmatch(line)
+        assert found, line
+        assert int(found["seed"]) == seed
+        ratio, crawl, fetch = (float(found[name]) for name in ("ratio", "crawl", "fetch"))
+        each = [float(word) for word in found["each"].split()]
+        assert crawl > 0
+        assert fetch > 0
+        assert abs(ratio - crawl / fetch) < 0.002  # the times are printed to the millisecond
+        assert len(each) == 2
+        assert min(each) - 0.001 <= ratio <= max(each) + 0.001
+        ratios.append(ratio)
+    found = SUMMARY_LINE.fullmatch(summary)
+    assert found, summary
+    assert abs(float(found["mean"]) - sum(ratios) / 2) < 0.002
+    assert (float(found["low"]), float(found["high"])) == (min(ratios), max(ratios))
+    assert int(found["under"]) == sum(ratio <= 1.10 for ratio in ratios)
+
+
+def test_the_held_out_measurement_refuses_a_crawl_that_asks_for_other_pages() -> None:
+    """A crawl setting that changes what the crawl fetches (here a depth limit that leaves out
+    the stories of listing pages after the first) makes its ratio meaningless: the set is
+    named, with both counts, and the command fails."""
+    done = heldout("--stories", "200", "--seeds", "3", "--pairs", "1", "-s", "DEPTH_LIMIT=1")
+
+    assert done.returncode == 1
+    assert "seed 3: pair 1: the crawl asked for " in done.stderr
+    assert "not the same ones" in done.stderr
+    assert "mean ratio" not in done.stdout
+
+
+def test_the_held_out_measurement_takes_seeds_as_ranges_and_lists() -> None:
+    from bench.heldout import seed_list
+
+    assert seed_list("1341-1344") == [1341, 1342, 1343, 1344]
+    assert seed_list("7,9, 12-13") == [7, 9, 12, 13]
+    done = heldout("--seeds", "5-2")
+    assert done.returncode == 2
+    assert "a range from high to low: '5-2'" in done.stderr
