@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,9 +101,12 @@ def scrapy_command(db: Path, *args: str) -> list[str]:
     ]  # fmt: skip
 
 
-def crawl_kcna(server: SiteServer, db: Path, log: Path) -> ProcessRun:
-    """``scrapy crawl kcna`` into ``db``, through ``server``."""
-    return run_measured(scrapy_command(db, "crawl", "kcna"), log, crawl_env(server.proxy_url))
+def crawl_kcna(server: SiteServer, db: Path, log: Path, settings: Sequence[str] = ()) -> ProcessRun:
+    """``scrapy crawl kcna`` into ``db``, through ``server``; ``settings`` (``NAME=VALUE``)
+    each given with ``-s``."""
+    extra = [word for setting in settings for word in ("-s", setting)]
+    command = scrapy_command(db, "crawl", "kcna", *extra)
+    return run_measured(command, log, crawl_env(server.proxy_url))
 
 
 def crawl_fetch_only(server: SiteServer, db: Path, log: Path) -> ProcessRun:

@@ -11,7 +11,7 @@ moves by ±0.05 with the machine (docs/benchmarks.md, twenty-first and twenty-se
     .venv/bin/python -m bench.heldout --seeds 1331 -s 'ITEM_PIPELINES={}'
 
 ``-s NAME=VALUE`` (repeatable) is given to the crawl only, to see what a part of it costs: the
-second example's crawl reads every page but normalises and stores nothing. Each set checks
+last example's crawl reads every page but normalises and stores nothing. Each set checks
 that both spiders asked the site for the same pages, one by one; a set where they did not is
 named, and the command exits 1. Nothing here is used by ``make bench``.
 """
@@ -75,16 +75,13 @@ class SetResult:
 
 def one_set(stories: int, seed: int, pairs: int, settings: list[str], work: Path) -> SetResult:
     """Measure one set; RuntimeError if a spider failed or the two asked for other pages."""
-    extra = [word for setting in settings for word in ("-s", setting)]
     crawl_seconds: list[float] = []
     fetch_seconds: list[float] = []
     with crawls.publish(crawls.make_site(stories, seed), work / f"site-{seed}") as server:
         for pair in range(pairs):
             server.clear_requests()
             db = work / f"crawl-{seed}-{pair}.db"
-            command = crawls.scrapy_command(db, "crawl", "kcna", *extra)
-            env = crawls.crawl_env(server.proxy_url)
-            run = crawls.run_measured(command, work / f"crawl-{seed}-{pair}.log", env)
+            run = crawls.crawl_kcna(server, db, work / f"crawl-{seed}-{pair}.log", settings)
             crawl_seconds.append(crawls.checked(run, "scrapy crawl kcna").seconds)
             crawl_asked = crawls.count_requests(server.requests)
             server.clear_requests()

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bench.fetch_only import FetchOnlySpider
+from bench.heldout import seed_list
 from bench.search import MAKE_SERVE_OPTIONS
 from tests.conftest import ROOT
 from wirecrawl.spiders.kcna import KcnaSpider
@@ -201,8 +202,6 @@ def test_the_held_out_measurement_refuses_a_crawl_that_asks_for_other_pages() ->
 
 
 def test_the_held_out_measurement_takes_seeds_as_ranges_and_lists() -> None:
-    from bench.heldout import seed_list
-
     assert seed_list("1341-1344") == [1341, 1342, 1343, 1344]
     assert seed_list("7,9, 12-13") == [7, 9, 12, 13]
     done = heldout("--seeds", "5-2")
