@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from wirecrawl import storage
+from wirecrawl import storage, writing
 from wirecrawl.storage import MIGRATIONS, ArchiveWriter, SchemaTooNewError, open_archive, timestamp
 
 NEW = "http://www.kcna.kp/en/article/detail/"
@@ -459,3 +459,84 @@ def test_a_held_story_read_again_under_another_url_in_the_run_is_still_one_story
     assert writer.outcomes["new"] == 0
     assert writer.outcomes["merged"] == 1
     assert writer.outcomes["changed"] == 1
+
+
+SECOND = "2026-07-19T08:00:00+00:00"
+"""A run's last write and the next run's start, in the same second (timestamps are to it)."""
+
+
+def gone_at(db_path: Path, key: str) -> str | None:
+    return rows(db_path, f"SELECT gone_at FROM articles WHERE id = '{key}'")[0][0]
+
+
+def test_a_404_just_after_the_run_that_stored_the_story_still_marks_it_gone(tmp_path: Path) -> None:
+    # A run stored the story in its last second; the next run, started in that same second,
+    # found its page answering 404. Compared by time alone (last seen since the run's start,
+    # to the second), the story passed for one read in this run and stayed ungone.
+    db = tmp_path / "a.db"
+    write(db, story(NEW + "aa", "a" * 32, seen=SECOND)).db.close()
+    run = ArchiveWriter(open_archive(db), batch_size=None)
+
+    run.mark_gone(NEW + "aa", SECOND, since=SECOND)
+    run.flush()
+
+    assert gone_at(db, "a" * 32) == SECOND
+    assert run.outcomes["gone"] == 1
+
+
+def test_a_404_of_a_story_read_in_the_run_under_its_new_url_does_not_mark_it_gone(
+    tmp_path: Path,
+) -> None:
+    # The agency moved the story: read from its new URL in one batch, its old URL's 404 in a
+    # later batch of the same run marks its old listing entry only (docs/reliability.md, gap 57).
+    db = tmp_path / "a.db"
+    write(db, story(OLD + "1", "b" * 32, seen="2026-07-18T08:00:00+00:00")).db.close()
+    run = ArchiveWriter(open_archive(db), batch_size=None)
+    run.add_article(story(NEW + "bb", "b" * 32, seen=SECOND))
+    run.flush()
+
+    run.mark_gone(OLD + "1", SECOND, since=SECOND)
+    run.flush()
+
+    assert gone_at(db, "b" * 32) is None
+    assert run.outcomes["gone"] == 0
+
+
+def test_a_writer_that_took_over_mid_run_leaves_a_story_last_seen_since_the_start(
+    tmp_path: Path,
+) -> None:
+    # The crawl's thread writing after its writing worker died does not know what the worker
+    # read: a story last seen since the crawl's start (to the second) may have been read in the
+    # run, and is left as it is; one last seen before is marked gone.
+    db = tmp_path / "a.db"
+    earlier = "2026-07-19T07:59:59+00:00"
+    write(
+        db,
+        story(NEW + "cc", "c" * 32, seen=SECOND),
+        story(NEW + "dd", "d" * 32, seen=earlier, title="Another Story", body="Other text."),
+    ).db.close()
+    taken_over = ArchiveWriter(open_archive(db), batch_size=None)
+    taken_over.whole_run = False
+
+    taken_over.mark_gone(NEW + "cc", SECOND, since=SECOND)
+    taken_over.mark_gone(NEW + "dd", SECOND, since=SECOND)
+    taken_over.flush()
+
+    assert gone_at(db, "c" * 32) is None
+    assert gone_at(db, "d" * 32) == SECOND
+
+
+@pytest.mark.parametrize(("worker", "marked"), [(False, SECOND), (True, None)])
+def test_the_crawls_own_thread_writing_for_its_writing_worker_knows_it_missed_batches(
+    tmp_path: Path, worker: bool, marked: str | None
+) -> None:
+    # ``wirecrawl.writing`` in the crawl's process: the crawl's only writer when it runs
+    # without workers; else the writing worker has died, and wrote what came before.
+    db = tmp_path / "a.db"
+    write(db, story(NEW + "ee", "e" * 32, seen=SECOND)).db.close()
+    gone = storage.ArchiveRows()
+    gone.mark_gone(NEW + "ee", SECOND, since=SECOND)
+
+    writing.finish(str(db), gone.take(), worker=worker)
+
+    assert gone_at(db, "e" * 32) == marked

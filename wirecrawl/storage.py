@@ -799,7 +799,7 @@ class ArchiveRows:
     def mark_gone(self, url: str, seen: str, since: str | None = None) -> None:
         """Queue the fact that a listed story's page answered 404 (the agency removed it): a
         stored story is marked gone, and so is its listing entry, stored or not. With
-        ``since`` (when the crawl started), a story stored since then from a page (under
+        ``since`` (when the crawl started), a story read from a page in this run (under
         another of its URLs: the agency gave it a new address) is on the site, and is not
         marked gone; its listing entry under this URL is."""
         self._add("gone", {"url": url, "seen": seen, "since": since})
@@ -861,6 +861,13 @@ class ArchiveWriter(ArchiveRows):
         self.pages_doubted = False
         """Set once a story read again lost the dateline it was stored with, the sign of story
         pages in a changed markup (``dateline_lost_kept``); for as long as this writer lives."""
+        self.read_in_run: set[str] = set()
+        """The ids of the stories this writer was given from a page (whatever it then did
+        with them): such a story is on the site, and a 404 of another of its URLs in the same
+        run does not mark it gone (``mark_gone``)."""
+        self.whole_run = True
+        """Whether this writer has written every batch of its run (``read_in_run`` is then
+        complete): a crawl's thread that took over from a writing worker that died has not."""
         self.outcomes: Counter[str] = Counter()
         self.stories: dict[str, str] = {}
         """When rebuilding: each story written, by the id of its row, with what its URLs made
@@ -898,11 +905,13 @@ class ArchiveWriter(ArchiveRows):
         if not batch:
             return
         touched: set[str] = set()
+        read: set[str] = set()
         conn = self.db.conn
         with _write_transaction(conn) as index:
             for kind, row in batch:
                 if kind == "article":
                     article_id, how = self._write_article(conn, index, row)
+                    read.add(article_id)
                     if how == "merged":
                         # The story found under another URL takes this URL's categories.
                         touched.add(article_id)
@@ -921,17 +930,34 @@ class ArchiveWriter(ArchiveRows):
                 elif kind == "listing_state":
                     conn.execute(_SET_LISTING_STATE, row)
                 elif kind == "gone":
-                    self.outcomes["gone"] += conn.execute(
-                        "UPDATE articles SET gone_at = :seen WHERE gone_at IS NULL "
-                        "AND (:since IS NULL OR last_seen < :since) AND id = "
-                        "(SELECT article_id FROM article_urls WHERE url = :url)",
-                        row,
-                    ).rowcount
+                    self._mark_gone(conn, row, read)
                     conn.execute(
                         "UPDATE teasers SET gone_at = :seen WHERE url = :url AND gone_at IS NULL",
                         row,
                     )
             conn.executemany(_REFRESH_CATEGORIES, [{"id": key} for key in sorted(touched)])
+        # Once committed (a batch that rolls back is written again, and read again).
+        self.read_in_run |= read
+
+    def _mark_gone(self, conn: sqlite3.Connection, row: dict[str, Any], read: set[str]) -> None:
+        """A story's page answered 404: the story marked gone, unless it is gone already or,
+        with ``since`` (a crawl's start), was read from a page in this run, under this URL
+        or another. A writer that wrote the whole run knows which those are; one that took
+        over from a writing worker that died (``whole_run`` false) also leaves alone a story
+        last seen since the crawl's start, to the second (which may be the previous run's
+        last second)."""
+        found = conn.execute("SELECT article_id FROM article_urls WHERE url = :url", row).fetchone()
+        if found is None:
+            return
+        article_id = str(found[0])
+        since = row["since"]
+        if since is not None and (article_id in read or article_id in self.read_in_run):
+            return
+        self.outcomes["gone"] += conn.execute(
+            "UPDATE articles SET gone_at = :seen WHERE id = :id AND gone_at IS NULL "
+            "AND (:since IS NULL OR :whole_run OR last_seen < :since)",
+            {**row, "id": article_id, "whole_run": self.whole_run},
+        ).rowcount
 
     def release_held(self) -> None:
         """The crawl's end: write the stories held (``hold_undatelined``) as edits, in one

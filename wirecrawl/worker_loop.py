@@ -46,6 +46,11 @@ _serving = False
 _after_answers: list[Callable[[], object]] = []
 
 
+def in_worker() -> bool:
+    """Whether this process is a worker serving a crawl (not the crawl itself)."""
+    return _serving
+
+
 def after_answering(work: Callable[[], object]) -> None:
     """Run ``work`` in this worker once the answers of the frame being run are sent, before the
     next frame is read: work that nobody waits for. Where no worker loop runs (a crawl without

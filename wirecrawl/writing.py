@@ -14,24 +14,29 @@ stories then count as ``unchanged`` rather than ``new``.
 from __future__ import annotations
 
 from wirecrawl.storage import ArchiveWriter, Batch, open_archive
-from wirecrawl.worker_loop import after_answering
+from wirecrawl.worker_loop import after_answering, in_worker
 
 _writers: dict[str, ArchiveWriter] = {}
 
 
-def _writer(db_path: str) -> ArchiveWriter:
+def _writer(db_path: str, worker: bool) -> ArchiveWriter:
     writer = _writers.get(db_path)
     if writer is None:
         writer = _writers[db_path] = ArchiveWriter(
             open_archive(db_path), batch_size=None, hold_undatelined=True
         )
+        # A crawl with a writing worker that runs this in its own thread: the worker died,
+        # and wrote the batches before (``ArchiveWriter.whole_run``).
+        writer.whole_run = in_worker() or not worker
     return writer
 
 
-def write_batch(db_path: str, batch: Batch) -> dict[str, int]:
+def write_batch(db_path: str, batch: Batch, worker: bool = False) -> dict[str, int]:
     """Write ``batch`` into the archive at ``db_path`` in one transaction (all of it or,
-    raising, nothing). Returns what happened to its stories (``ArchiveWriter.outcomes``)."""
-    writer = _writer(db_path)
+    raising, nothing). Returns what happened to its stories (``ArchiveWriter.outcomes``).
+    ``worker``: the crawl runs a writing worker (this may be the crawl's own thread, taking
+    over from it)."""
+    writer = _writer(db_path, worker)
     writer.outcomes.clear()
     writer.write(batch)
     # In the writing worker, once the crawl has its answer: the batch copied from the
@@ -49,7 +54,9 @@ def _checkpoint(db_path: str) -> None:
         writer.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
-def finish(db_path: str, batch: Batch, pages_doubted: bool = False) -> dict[str, int]:
+def finish(
+    db_path: str, batch: Batch, pages_doubted: bool = False, worker: bool = False
+) -> dict[str, int]:
     """The end of a crawl: write the last ``batch``, then the stories held for it
     (``ArchiveWriter.release_held``), and close the archive. Returns the outcomes, as
     ``write_batch``.
@@ -62,10 +69,10 @@ def finish(db_path: str, batch: Batch, pages_doubted: bool = False) -> dict[str,
     dateline (``ArchiveWriter.pages_doubted``). The writer here may not have seen them: one
     opened by the crawl's own thread after its writing worker died knows only what it wrote
     itself."""
-    writer = _writer(db_path)
+    writer = _writer(db_path, worker)
     writer.pages_doubted |= pages_doubted
     try:
-        write_batch(db_path, batch)
+        write_batch(db_path, batch, worker)
         writer.release_held()
         return dict(writer.outcomes)
     finally:

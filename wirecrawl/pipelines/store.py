@@ -121,7 +121,9 @@ class SQLiteStorePipeline:
                 # The run's doubt of its story pages, whichever writer met it (a writing
                 # worker that died since took its own with it).
                 doubted = self._outcomes["dateline_lost_kept"] > 0
-                outcomes = await self.worker.run(writing.finish, self.db_path, batch, doubted)
+                outcomes = await self.worker.run(
+                    writing.finish, self.db_path, batch, doubted, self.worker.use_worker
+                )
             except Exception:
                 # Counted like a batch that failed during the crawl, for the run's alarm.
                 self.stats.inc_value("wirecrawl/store/batch_failed")
@@ -187,7 +189,9 @@ class SQLiteStorePipeline:
             await previous
         batch, self._failed = self._failed + batch, []
         try:
-            outcomes = await self.worker.run(writing.write_batch, self.db_path, batch)
+            outcomes = await self.worker.run(
+                writing.write_batch, self.db_path, batch, self.worker.use_worker
+            )
         except Exception as error:
             self._failed = batch
             self.stats.inc_value("wirecrawl/store/batch_failed")
