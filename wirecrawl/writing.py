@@ -68,7 +68,7 @@ def finish(
     ``pages_doubted``: the crawl's earlier batches met story pages read without their
     dateline (``ArchiveWriter.pages_doubted``). The writer here may not have seen them: one
     opened by the crawl's own thread after its writing worker died knows only what it wrote
-    itself."""
+    itself. ``worker``: as for ``write_batch``."""
     writer = _writer(db_path, worker)
     writer.pages_doubted |= pages_doubted
     try:
